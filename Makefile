@@ -1,0 +1,54 @@
+# SIH28: `make demo` runs the main job, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/sih28
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+TEST_ENV := SECRET_KEY=test-only-secret-key DEBUG=0 SENTRY_DSN=
+
+.PHONY: venv demo test test-sqlite test-services lint migrate serve worker beat dashboard clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+## demo: install, migrate SQLite, import the sample institution, serve on 127.0.0.1:8000
+demo: venv
+	DEBUG=1 $(PY) manage.py demo
+
+## test: lint, migration check, the suite on SQLite, then on PostgreSQL + Redis + Celery
+test: venv lint
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-services
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+test-sqlite: venv
+	$(TEST_ENV) $(PY) -m pytest -q
+
+test-services: venv
+	bash .ci/services
+	$(TEST_ENV) DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -q
+
+migrate: venv
+	$(PY) manage.py migrate
+
+serve: venv
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+worker: venv
+	$(VENV)/bin/celery -A sih28 worker --loglevel=INFO --concurrency=1
+
+beat: venv
+	$(VENV)/bin/celery -A sih28 beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache db.sqlite3

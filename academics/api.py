@@ -1,0 +1,82 @@
+"""Master-data API: thin DRF viewsets over the selectors.
+
+Admin and staff write; every authenticated role reads (students see only themselves in
+``/api/students/``).
+"""
+
+from __future__ import annotations
+
+from rest_framework import viewsets
+
+from academics import filters, selectors, serializers
+
+
+class DepartmentViewSet(viewsets.ModelViewSet):
+    queryset = selectors.department_list()
+    serializer_class = serializers.DepartmentSerializer
+    filterset_class = filters.DepartmentFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+
+
+class RoomViewSet(viewsets.ModelViewSet):
+    queryset = selectors.room_list()
+    serializer_class = serializers.RoomSerializer
+    filterset_class = filters.RoomFilter
+    search_fields = ["code", "building"]
+    ordering_fields = ["code", "capacity"]
+
+
+class TimeSlotViewSet(viewsets.ModelViewSet):
+    queryset = selectors.timeslot_list()
+    serializer_class = serializers.TimeSlotSerializer
+    filterset_class = filters.TimeSlotFilter
+    ordering_fields = ["day", "period"]
+
+
+class FacultyViewSet(viewsets.ModelViewSet):
+    queryset = selectors.faculty_list()
+    serializer_class = serializers.FacultySerializer
+    filterset_class = filters.FacultyFilter
+    search_fields = ["employee_id", "name"]
+    ordering_fields = ["employee_id", "name"]
+
+
+class FacultyUnavailabilityViewSet(viewsets.ModelViewSet):
+    queryset = selectors.unavailability_list()
+    serializer_class = serializers.FacultyUnavailabilitySerializer
+    filterset_class = filters.UnavailabilityFilter
+    ordering_fields = ["day", "period"]
+
+
+class SubjectViewSet(viewsets.ModelViewSet):
+    queryset = selectors.subject_list()
+    serializer_class = serializers.SubjectSerializer
+    filterset_class = filters.SubjectFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+
+
+class BatchViewSet(viewsets.ModelViewSet):
+    queryset = selectors.batch_list()
+    serializer_class = serializers.BatchSerializer
+    filterset_class = filters.BatchFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "semester"]
+
+
+class StudentViewSet(viewsets.ModelViewSet):
+    serializer_class = serializers.StudentSerializer
+    filterset_class = filters.StudentFilter
+    search_fields = ["roll_number", "name"]
+    ordering_fields = ["roll_number", "name"]
+
+    def get_queryset(self):  # noqa: ANN201
+        return selectors.student_list(user=self.request.user)
+
+
+class OfferingViewSet(viewsets.ModelViewSet):
+    queryset = selectors.offering_list()
+    serializer_class = serializers.OfferingSerializer
+    filterset_class = filters.OfferingFilter
+    ordering_fields = ["id"]

@@ -1,0 +1,226 @@
+"""Master data of an institution: who teaches what to whom, where and when."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    STAFF = "staff", "Staff"
+    FACULTY = "faculty", "Faculty"
+    STUDENT = "student", "Student"
+
+
+class Day(models.IntegerChoices):
+    MON = 0, "MON"
+    TUE = 1, "TUE"
+    WED = 2, "WED"
+    THU = 3, "THU"
+    FRI = 4, "FRI"
+    SAT = 5, "SAT"
+    SUN = 6, "SUN"
+
+
+class RoomKind(models.TextChoices):
+    LECTURE = "lecture", "Lecture"
+    LAB = "lab", "Lab"
+
+
+class SubjectKind(models.TextChoices):
+    THEORY = "theory", "Theory"
+    LAB = "lab", "Lab"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT,
+                            db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} ({self.role})"
+
+
+class Department(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Room(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    capacity = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=RoomKind.choices, default=RoomKind.LECTURE)
+    building = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [models.Index(fields=["kind", "capacity"]), models.Index(fields=["building"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="room_capacity_positive"),
+            models.CheckConstraint(condition=Q(kind__in=RoomKind.values), name="room_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class TimeSlot(models.Model):
+    """One period of the weekly grid: ``period`` (1-based) of ``day`` from start to end."""
+
+    day = models.PositiveSmallIntegerField(choices=Day.choices)
+    period = models.PositiveSmallIntegerField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["day", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "period"], name="timeslot_day_period_unique"),
+            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")),
+                                   name="timeslot_end_after_start"),
+            models.CheckConstraint(condition=Q(period__gte=1), name="timeslot_period_positive"),
+            models.CheckConstraint(condition=Q(day__lte=6), name="timeslot_day_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{Day(self.day).label} P{self.period} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class Faculty(models.Model):
+    employee_id = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True, default="")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="faculty")
+    max_hours_per_week = models.PositiveSmallIntegerField(default=18)
+    max_hours_per_day = models.PositiveSmallIntegerField(default=4)
+    user = models.OneToOneField("academics.User", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="faculty_profile")
+
+    class Meta:
+        ordering = ["employee_id"]
+        verbose_name_plural = "faculty"
+        constraints = [
+            models.CheckConstraint(condition=Q(max_hours_per_week__gt=0),
+                                   name="faculty_week_hours_positive"),
+            models.CheckConstraint(condition=Q(max_hours_per_day__gt=0),
+                                   name="faculty_day_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.employee_id
+
+
+class FacultyUnavailability(models.Model):
+    faculty = models.ForeignKey(Faculty, on_delete=models.CASCADE, related_name="unavailability")
+    day = models.PositiveSmallIntegerField(choices=Day.choices)
+    period = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["faculty_id", "day", "period"]
+        verbose_name_plural = "faculty unavailability"
+        constraints = [
+            models.UniqueConstraint(fields=["faculty", "day", "period"],
+                                    name="unavailability_unique"),
+            models.CheckConstraint(condition=Q(period__gte=1),
+                                   name="unavailability_period_positive"),
+            models.CheckConstraint(condition=Q(day__lte=6), name="unavailability_day_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.faculty_id} {Day(self.day).label} P{self.period}"
+
+
+class Subject(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="subjects")
+    kind = models.CharField(max_length=16, choices=SubjectKind.choices, default=SubjectKind.THEORY)
+    sessions_per_week = models.PositiveSmallIntegerField()
+    periods_per_session = models.PositiveSmallIntegerField(default=1)
+    min_days = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [models.Index(fields=["kind"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(sessions_per_week__gt=0),
+                                   name="subject_sessions_positive"),
+            models.CheckConstraint(condition=Q(periods_per_session__gt=0),
+                                   name="subject_periods_positive"),
+            models.CheckConstraint(condition=Q(min_days__lte=F("sessions_per_week")),
+                                   name="subject_min_days_le_sessions"),
+            models.CheckConstraint(condition=Q(kind__in=SubjectKind.values),
+                                   name="subject_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Batch(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="batches")
+    semester = models.PositiveSmallIntegerField()
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "batches"
+        indexes = [models.Index(fields=["semester", "department"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="batch_size_positive"),
+            models.CheckConstraint(condition=Q(semester__gt=0), name="batch_semester_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Student(models.Model):
+    roll_number = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True, default="")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="students")
+    user = models.OneToOneField("academics.User", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="student_profile")
+
+    class Meta:
+        ordering = ["roll_number"]
+
+    def __str__(self) -> str:
+        return self.roll_number
+
+
+class Offering(models.Model):
+    """A subject taught to a batch by a faculty member.
+
+    Offerings that share a non-empty ``group`` (with the same subject and faculty) form one
+    combined class attended together by all their batches.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="offerings")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="offerings")
+    faculty = models.ForeignKey(Faculty, on_delete=models.PROTECT, related_name="offerings")
+    group = models.CharField(max_length=64, blank=True, default="", db_index=True)
+
+    class Meta:
+        ordering = ["batch_id", "subject_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "subject"], name="offering_batch_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} · {self.subject}"

@@ -1,0 +1,22 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from academics import api
+from sih28.auth_api import ObtainTokenView
+
+router = DefaultRouter()
+router.register("departments", api.DepartmentViewSet, basename="department")
+router.register("rooms", api.RoomViewSet, basename="room")
+router.register("timeslots", api.TimeSlotViewSet, basename="timeslot")
+router.register("faculty", api.FacultyViewSet, basename="faculty")
+router.register("faculty-unavailability", api.FacultyUnavailabilityViewSet,
+                basename="faculty-unavailability")
+router.register("subjects", api.SubjectViewSet, basename="subject")
+router.register("batches", api.BatchViewSet, basename="batch")
+router.register("students", api.StudentViewSet, basename="student")
+router.register("offerings", api.OfferingViewSet, basename="offering")
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("", include(router.urls)),
+]

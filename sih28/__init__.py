@@ -1,0 +1,3 @@
+from sih28.celery import app as celery_app
+
+__all__ = ("celery_app",)

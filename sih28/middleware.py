@@ -1,0 +1,68 @@
+"""Request logging: one line per request to ``logs/django.log``.
+
+The line holds method, path (without the query string), status, duration, user id, request
+id (taken from a valid ``X-Request-ID`` header or made up, and returned in the response) and
+the Sentry trace id. Never bodies, query strings, tokens, cookies or passwords.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+import sentry_sdk
+from django.http import HttpRequest, HttpResponse
+
+from sih28.sentry import set_user_context
+
+logger = logging.getLogger("sih28.requests")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+
+
+def current_trace_id() -> str:
+    span = sentry_sdk.get_current_span()
+    if span is not None:
+        return span.trace_id
+    return "-"
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = (time.perf_counter() - started) * 1000
+        response["X-Request-ID"] = request_id
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else "-"
+        logger.info(
+            "request method=%s path=%s status=%s duration_ms=%.1f user_id=%s request_id=%s "
+            "trace_id=%s",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            user_id,
+            request_id,
+            current_trace_id(),
+        )
+        return response
+
+
+class SentryUserMiddleware:
+    """Tags Sentry events of an authenticated request with the user's id and role."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        set_user_context(getattr(request, "user", None))
+        return self.get_response(request)

@@ -1,0 +1,163 @@
+"""Generation jobs, the timetables they produce (their slots) and attendance."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from academics.models import Batch, Day, Department, Faculty, Offering, Room, Student
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    RUNNING = "RUNNING", "Running"
+    COMPLETED = "COMPLETED", "Completed"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+ACTIVE_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
+
+
+class GenerationJob(models.Model):
+    """One run of the optimizer over a scope; its slots are a (draft or published) timetable.
+
+    The scope is the whole institution, optionally narrowed to a semester and to one
+    department or one batch. Everything outside the scope stays as published.
+    """
+
+    status = models.CharField(max_length=16, choices=JobStatus.choices,
+                              default=JobStatus.PENDING)
+    semester = models.PositiveSmallIntegerField(null=True, blank=True)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="generation_jobs")
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="generation_jobs")
+    time_limit_s = models.PositiveIntegerField(default=60)
+    params = models.JSONField(default=dict, blank=True)
+    progress = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="generation_jobs")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    celery_task_id = models.CharField(max_length=64, blank=True, default="")
+    published_at = models.DateTimeField(null=True, blank=True)
+    term_start = models.DateField(null=True, blank=True)
+    term_end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["-created_at"]),
+            models.Index(fields=["semester", "department", "batch"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values),
+                                   name="job_status_valid"),
+            models.CheckConstraint(condition=Q(time_limit_s__gt=0),
+                                   name="job_time_limit_positive"),
+            models.CheckConstraint(condition=Q(department__isnull=True) | Q(batch__isnull=True),
+                                   name="job_scope_department_or_batch"),
+            models.CheckConstraint(
+                condition=Q(term_start__isnull=True) | Q(term_end__isnull=True)
+                | Q(term_end__gte=models.F("term_start")),
+                name="job_term_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Job {self.pk} ({self.status}, {self.scope_label})"
+
+    @property
+    def scope_label(self) -> str:
+        parts = []
+        if self.semester:
+            parts.append(f"semester {self.semester}")
+        if self.department_id:
+            parts.append(f"department {self.department}")
+        if self.batch_id:
+            parts.append(f"batch {self.batch}")
+        return ", ".join(parts) or "whole institution"
+
+
+class TimetableSlot(models.Model):
+    """One session of one batch: ``length`` periods from ``period`` on ``day`` in ``room``.
+
+    A combined class gives one slot per batch (one of them ``primary``). ``active`` marks
+    the published timetable; slots of earlier published jobs stay (inactive) so their
+    attendance stays valid.
+    """
+
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="slots")
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="slots")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="slots")
+    faculty = models.ForeignKey(Faculty, on_delete=models.PROTECT, related_name="slots")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="slots")
+    day = models.PositiveSmallIntegerField(choices=Day.choices)
+    period = models.PositiveSmallIntegerField()
+    length = models.PositiveSmallIntegerField(default=1)
+    active = models.BooleanField(default=False)
+    # A combined class has one slot per batch; exactly one of them is primary, so teacher
+    # and room workloads count each session once.
+    primary = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["day", "period", "batch_id"]
+        indexes = [
+            models.Index(fields=["job", "batch"]),
+            models.Index(fields=["batch", "active"]),
+            models.Index(fields=["faculty", "active"]),
+            models.Index(fields=["room", "active"]),
+            models.Index(fields=["day", "period"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(length__gt=0), name="slot_length_positive"),
+            models.CheckConstraint(condition=Q(period__gte=1), name="slot_period_positive"),
+            models.CheckConstraint(condition=Q(day__lte=6), name="slot_day_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{Day(self.day).label} P{self.period}+{self.length} {self.batch_id}"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "Present"
+    ABSENT = "absent", "Absent"
+    LATE = "late", "Late"
+    EXCUSED = "excused", "Excused"
+
+
+class Attendance(models.Model):
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="attendance")
+    slot = models.ForeignKey(TimetableSlot, on_delete=models.PROTECT, related_name="attendance")
+    date = models.DateField()
+    status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "slot_id", "student_id"]
+        verbose_name_plural = "attendance"
+        indexes = [
+            models.Index(fields=["student", "-date"]),
+            models.Index(fields=["slot", "date"]),
+            models.Index(fields=["-date"]),
+            models.Index(fields=["status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "slot", "date"],
+                                    name="attendance_once_per_student_slot_date"),
+            models.CheckConstraint(condition=Q(status__in=AttendanceStatus.values),
+                                   name="attendance_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.date} {self.status}"

@@ -1,0 +1,211 @@
+"""The optimizer's vocabulary: a timetabling problem in, a result out.
+
+Plain frozen dataclasses with integer ids and 0-based day/period indices. The Django
+service (and the ITC-2007 reader) translate their own data into these types; nothing here
+knows about databases, settings or Sentry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+Slot = tuple[int, int]  # (day, period), both 0-based
+
+
+class RoomKind(str, Enum):
+    LECTURE = "lecture"
+    LAB = "lab"
+
+
+@dataclass(frozen=True)
+class TimeGrid:
+    """The weekly grid: ``days`` x ``periods_per_day`` periods.
+
+    ``missing`` lists (day, period) cells that do not exist (a short day). ``breaks_after``
+    lists (day, period) cells after which the next period does not follow directly (a
+    lunch break): a multi-period session may not span such a break.
+    """
+
+    days: int
+    periods_per_day: int
+    missing: frozenset[Slot] = frozenset()
+    breaks_after: frozenset[Slot] = frozenset()
+
+    def exists(self, day: int, period: int) -> bool:
+        return (
+            0 <= day < self.days
+            and 0 <= period < self.periods_per_day
+            and (day, period) not in self.missing
+        )
+
+    def consecutive(self, day: int, period: int) -> bool:
+        """True when period+1 directly follows period on that day."""
+        return (
+            self.exists(day, period)
+            and self.exists(day, period + 1)
+            and (day, period) not in self.breaks_after
+        )
+
+    def can_start(self, day: int, period: int, length: int) -> bool:
+        """A session of ``length`` periods may start at (day, period)."""
+        if not self.exists(day, period):
+            return False
+        return all(self.consecutive(day, period + k) for k in range(length - 1))
+
+
+@dataclass(frozen=True)
+class Room:
+    id: int
+    kind: RoomKind
+    capacity: int
+
+
+@dataclass(frozen=True)
+class Faculty:
+    id: int
+    unavailable: frozenset[Slot] = frozenset()
+    max_periods_per_day: int | None = None
+    max_periods_per_week: int | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A group of students who attend together (a curriculum in ITC-2007)."""
+
+    id: int
+    size: int
+
+
+@dataclass(frozen=True)
+class ClassSpec:
+    """Something that meets ``sessions_per_week`` times a week.
+
+    An offering, or a combined class attended together by several batches. Its sessions are
+    interchangeable: the model treats them as one family, never as numbered copies.
+    """
+
+    id: int
+    kind: RoomKind
+    faculty: int | None
+    batches: tuple[int, ...]
+    sessions_per_week: int
+    periods_per_session: int = 1
+    min_days: int = 0
+    size: int | None = None  # students attending; defaults to the sum of batch sizes
+    unavailable: frozenset[Slot] = frozenset()  # slots where no session may *touch*
+
+
+@dataclass(frozen=True)
+class FixedSession:
+    """A session outside the scope being generated: its faculty, room and batches are busy."""
+
+    day: int
+    period: int
+    length: int
+    faculty: int | None
+    room: int | None
+    batches: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Session:
+    """One placed session of a class: ``length`` periods from (day, period) in room."""
+
+    class_id: int
+    day: int
+    period: int
+    room: int
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the named soft penalties. 0 switches a penalty off.
+
+    ``room_capacity`` is only used when ``Problem.capacity_is_hard`` is False (ITC-2007
+    counts each student above capacity); otherwise capacity is a hard rule.
+    """
+
+    min_days: int = 5
+    same_day: int = 3
+    isolated: int = 2
+    idle_gap: int = 1
+    room_change: int = 1
+    long_run: int = 2
+    room_capacity: int = 1
+    previous_distance: int = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    grid: TimeGrid
+    rooms: tuple[Room, ...]
+    faculty: tuple[Faculty, ...]
+    batches: tuple[Batch, ...]
+    classes: tuple[ClassSpec, ...]
+    fixed: tuple[FixedSession, ...] = ()
+    previous: tuple[Session, ...] = ()  # a timetable to stay close to
+    weights: Weights = field(default_factory=Weights)
+    capacity_is_hard: bool = True
+    long_run_limit: int = 3  # faculty teaching more than this many periods in a row
+    names: dict[str, dict[int, str]] = field(default_factory=dict, compare=False, hash=False)
+    # names: optional display names for explanations, e.g. {"faculty": {3: "CSE1005"},
+    # "batches": {...}, "classes": {...}, "rooms": {...}}
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit_s: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    explain_infeasibility: bool = True
+
+
+@dataclass(frozen=True)
+class Progress:
+    objective: float
+    bound: float
+    elapsed_s: float
+
+
+class Status(str, Enum):
+    OPTIMAL = "OPTIMAL"
+    FEASIBLE = "FEASIBLE"
+    INFEASIBLE = "INFEASIBLE"
+    UNKNOWN = "UNKNOWN"  # time ran out before a solution was found
+    CANCELLED = "CANCELLED"
+    INVALID = "INVALID"
+
+
+@dataclass(frozen=True)
+class Penalty:
+    name: str
+    count: int
+    weight: int
+
+    @property
+    def cost(self) -> int:
+        return self.count * self.weight
+
+
+@dataclass(frozen=True)
+class Stats:
+    variables: int = 0
+    constraints: int = 0
+    time_to_first_feasible_s: float | None = None
+    wall_time_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Result:
+    status: Status
+    sessions: tuple[Session, ...] = ()
+    objective: float | None = None
+    best_bound: float | None = None
+    penalties: tuple[Penalty, ...] = ()
+    stats: Stats = field(default_factory=Stats)
+    explanation: tuple[str, ...] = ()  # domain-worded reasons when INFEASIBLE
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE)

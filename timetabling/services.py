@@ -1,0 +1,100 @@
+"""Writes of the timetabling app: attendance (generation lives in ``generation.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from academics.models import Day, Student
+from sih28.errors import ApplicationError, NotFoundError
+from sih28.permissions import FACULTY, MANAGERS, role_of
+from timetabling.models import Attendance, AttendanceStatus, TimetableSlot
+from timetabling.selectors import attendance_list
+
+
+class AttendanceError(ApplicationError):
+    pass
+
+
+class AttendanceForbidden(ApplicationError):
+    status_code = 403
+
+
+@transaction.atomic
+def attendance_mark(
+    *,
+    user,  # noqa: ANN001 - the Django user marking
+    slot_id: int,
+    date: dt.date,
+    entries: Sequence[tuple[int, str]],
+) -> list[Attendance]:
+    """Record attendance for a whole class on one date; re-marking updates the status.
+
+    Faculty may mark only their own published slots; admin and staff any published slot.
+    The date must fall on the slot's weekday and inside its timetable's term, and every
+    student must belong to the slot's batch.
+    """
+    slot = (
+        TimetableSlot.objects.select_related("faculty", "job")
+        .filter(pk=slot_id)
+        .first()
+    )
+    if slot is None:
+        raise NotFoundError(f"Timetable slot {slot_id} does not exist.")
+    role = role_of(user)
+    if role == FACULTY:
+        if slot.faculty.user_id != user.pk:
+            raise AttendanceForbidden("You can mark attendance only for your own slots.")
+    elif role not in MANAGERS:
+        raise AttendanceForbidden("Your role cannot mark attendance.")
+    if not slot.active:
+        raise AttendanceError("Attendance can be marked only for slots of the published "
+                              "timetable.")
+    if date.weekday() != slot.day:
+        raise AttendanceError(
+            f"{date.isoformat()} is a {Day(date.weekday()).label}, but this slot is on "
+            f"{Day(slot.day).label}."
+        )
+    job = slot.job
+    if (job.term_start and date < job.term_start) or (job.term_end and date > job.term_end):
+        raise AttendanceError(
+            f"{date.isoformat()} is outside this timetable's term "
+            f"({job.term_start or '…'} to {job.term_end or '…'})."
+        )
+    statuses: dict[int, str] = {}
+    for student_id, status in entries:
+        if student_id in statuses:
+            raise AttendanceError(f"Student {student_id} is listed twice.")
+        if status not in AttendanceStatus.values:
+            raise AttendanceError(f"Unknown status {status!r}.")
+        statuses[student_id] = status
+    in_batch = set(
+        Student.objects.filter(pk__in=statuses, batch_id=slot.batch_id).values_list(
+            "pk", flat=True
+        )
+    )
+    strangers = sorted(set(statuses) - in_batch)
+    if strangers:
+        raise AttendanceError(
+            "These students are not in this slot's batch: "
+            + ", ".join(str(s) for s in strangers[:20]),
+            extra={"students": strangers},
+        )
+    now = timezone.now()
+    Attendance.objects.bulk_create(
+        [
+            Attendance(student_id=sid, slot=slot, date=date, status=status, marked_by=user,
+                       marked_at=now)
+            for sid, status in statuses.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["student", "slot", "date"],
+        update_fields=["status", "marked_by", "marked_at"],
+    )
+    return list(
+        attendance_list().filter(slot=slot, date=date, student_id__in=statuses)
+        .order_by("student_id")
+    )
