@@ -1,0 +1,59 @@
+"""``POST /api/imports/``: upload CSV files (one field per kind) and import them, all or
+nothing, through the same service as ``import_csv``. Admins only."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from imports.kinds import KINDS
+from imports.serializers import (
+    ImportErrorSerializer,
+    ImportReportSerializer,
+    ImportUploadSerializer,
+)
+from imports.services import institution_import
+from sih28.errors import ApplicationError
+from sih28.permissions import ADMIN
+
+
+class InstitutionImportView(APIView):
+    read_roles = write_roles = frozenset({ADMIN})  # checked by sih28.permissions.RolePermission
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={200: ImportReportSerializer, 400: ImportErrorSerializer},
+        summary="Import CSV files (all or nothing)",
+        description="One file field per kind (`students=@students.csv`, ...), plus `update` "
+        "and `dry_run`. 400 lists every problem as `FILE:ROW: column: message`; "
+        "then nothing was written.",
+    )
+    def post(self, request: Request) -> Response:
+        unknown = sorted(set(request.FILES) - set(KINDS))
+        if unknown:
+            raise ApplicationError(
+                f"unknown file field {', '.join(unknown)}; one file per kind: {', '.join(KINDS)}"
+            )
+        form = ImportUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        files = {
+            kind: form.validated_data[kind]
+            for kind in KINDS
+            if form.validated_data.get(kind) is not None
+        }
+        if not files:
+            raise ApplicationError(
+                f"no file uploaded; send one file field per kind: {', '.join(KINDS)}"
+            )
+        report = institution_import(
+            files=files,
+            update=form.validated_data["update"],
+            dry_run=form.validated_data["dry_run"],
+        )
+        detail = "Dry run: validated; nothing was written." if report.dry_run else "Imported."
+        return Response({"detail": detail, **report.as_dict()}, status=status.HTTP_200_OK)

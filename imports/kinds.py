@@ -1,0 +1,265 @@
+"""What each CSV kind looks like: its columns (required, then optional), key and references.
+
+Pure data: no database access. ``contracts.md`` (CSV import) is the source of these names;
+the maximum lengths come from the models so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from academics import models as am
+from imports import parsing as p
+
+NO_DEFAULT = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One CSV column and how its cells become a value.
+
+    ``ref`` names the kind whose key this column refers to. Optional columns (absent, or a
+    blank cell) take ``default``; a callable default is resolved later from the rest of the
+    row (see ``validation``), marked here by ``p.DEFERRED``.
+    """
+
+    column: str
+    parse: Callable[[str], Any]
+    required: bool = True
+    blank_ok: bool = False
+    default: Any = NO_DEFAULT
+    ref: str | None = None
+    db: str = ""  # the ``values_list`` lookup that reads the stored value (code space)
+    attr: str = ""  # the model attribute written (``department_id`` for references)
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    kind: str
+    model: type
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f.column for f in self.fields)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(f.column for f in self.fields if f.required)
+
+    @property
+    def optional_columns(self) -> tuple[str, ...]:
+        return tuple(f.column for f in self.fields if not f.required)
+
+    @property
+    def key_index(self) -> tuple[int, ...]:
+        cols = self.columns
+        return tuple(cols.index(c) for c in self.key)
+
+    @property
+    def key_label(self) -> str:
+        return "+".join(self.key)
+
+    def allowed_text(self) -> str:
+        text = "allowed columns: " + ", ".join(self.required_columns)
+        if self.optional_columns:
+            text += "; optional: " + ", ".join(self.optional_columns)
+        return text
+
+
+def _len(model: type, field: str) -> int:
+    return model._meta.get_field(field).max_length  # type: ignore[attr-defined]
+
+
+SMALL = 32767  # PositiveSmallIntegerField
+BIG = 2147483647  # PositiveIntegerField
+
+_code = p.code(_len(am.Department, "code"))
+
+
+def _field(
+    column: str,
+    parse: Callable[[str], Any],
+    *,
+    db: str | None = None,
+    attr: str | None = None,
+    **kw: Any,
+) -> Field:
+    return Field(column, parse, db=db or column, attr=attr or column, **kw)
+
+
+def _ref(column: str, kind: str, key_len: int, *, db: str, attr: str) -> Field:
+    return Field(column, p.code(key_len), ref=kind, db=db, attr=attr)
+
+
+DEPARTMENTS = KindSpec(
+    "departments",
+    am.Department,
+    (
+        _field("code", p.code(_len(am.Department, "code"))),
+        _field("name", p.text(_len(am.Department, "name"))),
+    ),
+    ("code",),
+)
+
+ROOMS = KindSpec(
+    "rooms",
+    am.Room,
+    (
+        _field("code", p.code(_len(am.Room, "code"))),
+        _field("capacity", p.integer(1, BIG)),
+        _field("kind", p.choice(am.RoomKind.values)),
+        _field("building", p.text(_len(am.Room, "building")), required=False, default=""),
+    ),
+    ("code",),
+)
+
+TIMESLOTS = KindSpec(
+    "timeslots",
+    am.TimeSlot,
+    (
+        _field("day", p.day),
+        _field("period", p.integer(1, SMALL)),
+        _field("start", p.hhmm, db="start_time", attr="start_time"),
+        _field("end", p.hhmm, db="end_time", attr="end_time"),
+    ),
+    ("day", "period"),
+)
+
+FACULTY = KindSpec(
+    "faculty",
+    am.Faculty,
+    (
+        _field("employee_id", p.code(_len(am.Faculty, "employee_id"))),
+        _field("name", p.text(_len(am.Faculty, "name"))),
+        _field("email", p.email(_len(am.Faculty, "email")), blank_ok=True),
+        _ref(
+            "department",
+            "departments",
+            _len(am.Department, "code"),
+            db="department__code",
+            attr="department_id",
+        ),
+        _field("max_hours_per_week", p.integer(1, 168), required=False, default=18),
+        _field("max_hours_per_day", p.integer(1, 24), required=False, default=4),
+    ),
+    ("employee_id",),
+)
+
+FACULTY_UNAVAILABILITY = KindSpec(
+    "faculty_unavailability",
+    am.FacultyUnavailability,
+    (
+        _ref(
+            "employee_id",
+            "faculty",
+            _len(am.Faculty, "employee_id"),
+            db="faculty__employee_id",
+            attr="faculty_id",
+        ),
+        _field("day", p.day),
+        _field("period", p.integer(1, SMALL)),
+    ),
+    ("employee_id", "day", "period"),
+)
+
+SUBJECTS = KindSpec(
+    "subjects",
+    am.Subject,
+    (
+        _field("code", p.code(_len(am.Subject, "code"))),
+        _field("name", p.text(_len(am.Subject, "name"))),
+        _ref(
+            "department",
+            "departments",
+            _len(am.Department, "code"),
+            db="department__code",
+            attr="department_id",
+        ),
+        _field("kind", p.choice(am.SubjectKind.values)),
+        _field("sessions_per_week", p.integer(1, SMALL)),
+        # Defaults depend on the row (kind) and on the time grid: resolved in validation.
+        _field("periods_per_session", p.integer(1, SMALL), required=False, default=p.DEFERRED),
+        _field("min_days", p.integer(0, SMALL), required=False, default=p.DEFERRED),
+    ),
+    ("code",),
+)
+
+BATCHES = KindSpec(
+    "batches",
+    am.Batch,
+    (
+        _field("code", p.code(_len(am.Batch, "code"))),
+        _field("name", p.text(_len(am.Batch, "name"))),
+        _ref(
+            "department",
+            "departments",
+            _len(am.Department, "code"),
+            db="department__code",
+            attr="department_id",
+        ),
+        _field("semester", p.integer(1, SMALL)),
+        _field("size", p.integer(1, BIG)),
+    ),
+    ("code",),
+)
+
+STUDENTS = KindSpec(
+    "students",
+    am.Student,
+    (
+        _field("roll_number", p.code(_len(am.Student, "roll_number"))),
+        _field("name", p.text(_len(am.Student, "name"))),
+        _field("email", p.email(_len(am.Student, "email")), blank_ok=True),
+        _ref("batch", "batches", _len(am.Batch, "code"), db="batch__code", attr="batch_id"),
+    ),
+    ("roll_number",),
+)
+
+OFFERINGS = KindSpec(
+    "offerings",
+    am.Offering,
+    (
+        _ref("batch", "batches", _len(am.Batch, "code"), db="batch__code", attr="batch_id"),
+        _ref(
+            "subject", "subjects", _len(am.Subject, "code"), db="subject__code", attr="subject_id"
+        ),
+        _ref(
+            "faculty",
+            "faculty",
+            _len(am.Faculty, "employee_id"),
+            db="faculty__employee_id",
+            attr="faculty_id",
+        ),
+        _field("group", p.text(_len(am.Offering, "group")), required=False, default=""),
+    ),
+    ("batch", "subject"),
+)
+
+#: Every kind, in dependency order (a kind refers only to kinds before it).
+SPECS: dict[str, KindSpec] = {
+    s.kind: s
+    for s in (
+        DEPARTMENTS,
+        ROOMS,
+        TIMESLOTS,
+        FACULTY,
+        FACULTY_UNAVAILABILITY,
+        SUBJECTS,
+        BATCHES,
+        STUDENTS,
+        OFFERINGS,
+    )
+}
+KINDS: tuple[str, ...] = tuple(SPECS)
+
+#: The key column(s) of each kind that others refer to, as a ``values_list`` lookup.
+REF_KEY_DB: dict[str, str] = {
+    "departments": "code",
+    "faculty": "employee_id",
+    "subjects": "code",
+    "batches": "code",
+}
