@@ -1,0 +1,133 @@
+"""Timetable pages: server-rendered weekly grids of a batch, faculty member or room.
+
+Any signed-in user sees the published timetable; a draft (``?job=ID``) is for admin and
+staff only. Each grid page links its iCalendar and CSV exports (``CODE.ics``, ``CODE.csv``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from academics.models import Batch, Faculty, Room
+from sih28.errors import ApplicationError
+from sih28.permissions import is_manager
+from timetabling import exports, selectors
+from timetabling.models import GenerationJob
+
+LOGIN_URL = "timetable-login"
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, title: str, text: str) -> None:
+        super().__init__(title)
+        self.status, self.title, self.text = status, title, text
+
+
+def _message(request: HttpRequest, refused: _Refused) -> HttpResponse:
+    return render(request, "timetabling/message.html",
+                  {"title": refused.title, "text": refused.text}, status=refused.status)
+
+
+def _job(request: HttpRequest) -> GenerationJob | None:
+    """The draft named by ``?job=ID``, or None for the published timetable."""
+    raw = request.GET.get("job")
+    if not raw:
+        return None
+    if not is_manager(request.user):
+        raise _Refused(403, "Not allowed",
+                       "Only admin and staff can see draft timetables. Remove ?job= from the "
+                       "address to see the published timetable.")
+    job = GenerationJob.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if job is None:
+        raise _Refused(404, "No such job", f"There is no generation job {raw}.")
+    return job
+
+
+# What a grid page can be about: (queryset, lookup field in the URL, slot filter).
+_KINDS = {
+    "batch": (Batch.objects.select_related("department"), "code", "batch_id"),
+    "faculty": (Faculty.objects.select_related("department"), "employee_id", "faculty_id"),
+    "room": (Room.objects.all(), "code", "room_id"),
+}
+
+
+def _subject(kind: str, key: str):  # noqa: ANN202 - a Batch, Faculty or Room
+    queryset, field, _ = _KINDS[kind]
+    found = queryset.filter(**{field: key}).first()
+    if found is None:
+        raise _Refused(404, "Not found", f"There is no {kind} {key}.")
+    return found
+
+
+def _title(kind: str, obj) -> tuple[str, str]:  # noqa: ANN001
+    if kind == "batch":
+        return (f"{obj.code} · {obj.name}",
+                f"{obj.department.name} · semester {obj.semester} · {obj.size} students")
+    if kind == "faculty":
+        return f"{obj.name} ({obj.employee_id})", obj.department.name
+    building = f" · {obj.building}" if obj.building else ""
+    return f"Room {obj.code}", f"{obj.get_kind_display()} · {obj.capacity} seats{building}"
+
+
+# Django admin's login admits only ``is_staff`` users; faculty and students sign in here.
+login_page = LoginView.as_view(template_name="timetabling/login.html",
+                               redirect_authenticated_user=True, next_page="timetable-index")
+
+
+@login_required(login_url=LOGIN_URL)
+def index(request: HttpRequest) -> HttpResponse:
+    try:
+        job = _job(request)
+    except _Refused as refused:
+        return _message(request, refused)
+    context = {
+        "job": job,
+        "query": f"?job={job.pk}" if job else "",
+        "directory": selectors.timetable_directory(),
+        "recent_jobs": list(selectors.job_list()[:10]) if is_manager(request.user) else [],
+    }
+    return render(request, "timetabling/index.html", context)
+
+
+@login_required(login_url=LOGIN_URL)
+def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
+    try:
+        job = _job(request)
+        obj = _subject(kind, key)
+    except _Refused as refused:
+        return _message(request, refused)
+    _, _, slot_filter = _KINDS[kind]
+    grid = selectors.timetable_grid(job_id=job.pk if job else None, **{slot_filter: obj.pk})
+    title, subtitle = _title(kind, obj)
+    query = f"?job={job.pk}" if job else ""
+    links = {fmt: reverse(f"timetable-{kind}-export", kwargs={"key": key, "fmt": fmt}) + query
+             for fmt in ("ics", "csv")}
+    context = {
+        "kind": kind, "obj": obj, "title": title, "subtitle": subtitle, "job": job,
+        "grid": grid, "query": query, "ics_url": links["ics"], "csv_url": links["csv"],
+    }
+    return render(request, "timetabling/timetable.html", context)
+
+
+@login_required(login_url=LOGIN_URL)
+def timetable_export(request: HttpRequest, kind: str, key: str, fmt: str) -> HttpResponse:
+    try:
+        job = _job(request)
+        obj = _subject(kind, key)
+    except _Refused as refused:
+        return _message(request, refused)
+    _, _, slot_filter = _KINDS[kind]
+    slots = selectors.export_slots(job_id=job.pk if job else None, **{slot_filter: obj.pk})
+    title, _ = _title(kind, obj)
+    try:
+        result = exports.render(fmt, slots, selectors.time_grid(), name=title,
+                                timezone_name=settings.TIME_ZONE)
+    except ApplicationError as exc:
+        return _message(request, _Refused(409, "Cannot export", exc.message))
+    suffix = f"-job{job.pk}" if job else ""
+    return exports.http_response(result, f"timetable-{kind}-{key}{suffix}")
