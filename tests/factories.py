@@ -142,3 +142,81 @@ class FacultyUnavailabilityFactory(DjangoModelFactory):
     faculty = factory.SubFactory(FacultyFactory)
     day = 1
     period = 2
+
+
+# --- small institutions for timetable generation --------------------------------------------
+
+
+def time_grid(days: int = 5, periods: int = 6, lunch_after: int | None = 4) -> list:
+    """A weekly grid of one-hour periods from 08:00; a one-hour lunch break after period
+    ``lunch_after`` (so a two-period lab cannot span it)."""
+    rows = []
+    for day in range(days):
+        for period in range(1, periods + 1):
+            hour = 7 + period + (1 if lunch_after and period > lunch_after else 0)
+            rows.append(am.TimeSlot.objects.get_or_create(
+                day=day, period=period,
+                defaults={"start_time": dt.time(hour, 0), "end_time": dt.time(hour + 1, 0)},
+            )[0])
+    return rows
+
+
+def small_institution(
+    *,
+    departments: int = 2,
+    batches_per_department: int = 2,
+    theory_per_department: int = 3,
+    faculty_per_department: int = 3,
+    labs: bool = True,
+    combined: bool = True,
+    days: int = 5,
+    periods: int = 6,
+) -> dict:
+    """A tiny, feasible institution: departments with batches, faculty, theory subjects (3 a
+    week) and a two-period lab each, one combined class per department (a common subject
+    taught to all its batches together), lecture rooms and labs, a time grid with a lunch
+    break. Returns the rows by kind."""
+    time_grid(days=days, periods=periods)
+    out: dict = {"departments": [], "batches": [], "faculty": [], "subjects": [],
+                 "offerings": [], "rooms": []}
+    n_batches = departments * batches_per_department
+    for i in range(max(2, n_batches)):
+        out["rooms"].append(RoomFactory(code=f"LH{i + 1:02d}", capacity=60, kind="lecture"))
+    out["rooms"].append(RoomFactory(code="HALL1", capacity=200, kind="lecture"))
+    if labs:
+        for i in range(max(1, n_batches // 2)):
+            out["rooms"].append(RoomFactory(code=f"LAB{i + 1:02d}", capacity=60, kind="lab"))
+    for d in range(departments):
+        dept = DepartmentFactory(code=f"DEP{d + 1}")
+        out["departments"].append(dept)
+        teachers = [FacultyFactory(department=dept, employee_id=f"{dept.code}F{k + 1}")
+                    for k in range(faculty_per_department)]
+        out["faculty"] += teachers
+        subjects = [SubjectFactory(department=dept, code=f"{dept.code}T{k + 1}",
+                                   sessions_per_week=3, min_days=3)
+                    for k in range(theory_per_department)]
+        if labs:
+            subjects.append(SubjectFactory(department=dept, code=f"{dept.code}L1", kind="lab",
+                                           sessions_per_week=1, periods_per_session=2,
+                                           min_days=1))
+        common = None
+        if combined:
+            common = SubjectFactory(department=dept, code=f"{dept.code}C1", sessions_per_week=2,
+                                    min_days=2)
+            subjects.append(common)
+        out["subjects"] += subjects
+        batches = [BatchFactory(department=dept, code=f"{dept.code}B{k + 1}", semester=3,
+                                size=40)
+                   for k in range(batches_per_department)]
+        out["batches"] += batches
+        k = 0
+        for batch in batches:
+            for subject in subjects:
+                if subject is common:
+                    teacher, group = teachers[-1], f"{dept.code}-COMMON"
+                else:
+                    teacher, group = teachers[k % len(teachers)], ""
+                    k += 1
+                out["offerings"].append(OfferingFactory(batch=batch, subject=subject,
+                                                        faculty=teacher, group=group))
+    return out

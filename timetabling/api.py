@@ -2,25 +2,86 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS
-from timetabling import filters, selectors, serializers, services
+from sih28.viewsets import ValuesListMixin
+from timetabling import exports, filters, generation, selectors, serializers, services
+
+
+class _ExportNegotiation(DefaultContentNegotiation):
+    """``?format=`` names the export format, not a DRF renderer: errors are always JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):  # noqa: ANN001, ANN201
+        return renderers[0], renderers[0].media_type
 
 
 class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
+    """Generation jobs: ``POST`` starts one (202), ``cancel`` and ``publish`` act on one."""
+
     queryset = selectors.job_list()
     serializer_class = serializers.GenerationJobSerializer
     filterset_class = filters.GenerationJobFilter
     ordering_fields = ["created_at", "id"]
     read_roles = MANAGERS
+    write_roles = MANAGERS
+
+    def _job_response(self, job_id: int, code: int = status.HTTP_200_OK) -> Response:
+        job = selectors.job_list().get(pk=job_id)
+        return Response(serializers.GenerationJobSerializer(job).data, status=code)
+
+    @extend_schema(request=serializers.GenerationJobCreateSerializer,
+                   responses={202: serializers.GenerationJobSerializer})
+    def create(self, request: Request) -> Response:
+        data = serializers.GenerationJobCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = generation.generation_job_create(user=request.user, **data.validated_data)
+        return self._job_response(job.pk, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses=serializers.GenerationJobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        job = generation.generation_job_cancel(job_id=self.get_object().pk, user=request.user)
+        return self._job_response(job.pk)
+
+    @extend_schema(request=None, responses=serializers.GenerationJobSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        job = generation.timetable_publish(job_id=self.get_object().pk, user=request.user)
+        return self._job_response(job.pk)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=list(exports.FORMATS),
+                                     default="csv")],
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "text/calendar"): OpenApiTypes.STR,
+                   (200, "application/json"): OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=_ExportNegotiation,
+            filter_backends=[], pagination_class=None)
+    def export(self, request: Request, pk: str | None = None) -> HttpResponse | Response:
+        """The job's timetable as CSV (one row per slot), iCalendar (weekly events) or JSON."""
+        fmt = request.query_params.get("format", "csv")
+        if fmt not in exports.FORMATS:
+            return Response({"detail": f"Unknown format {fmt!r}; use one of: "
+                                       f"{', '.join(exports.FORMATS)}."},
+                            status=status.HTTP_400_BAD_REQUEST)
+        job = self.get_object()
+        result = exports.render(fmt, selectors.export_slots(job_id=job.pk), selectors.time_grid(),
+                                name=f"Timetable (job {job.pk})",
+                                timezone_name=settings.TIME_ZONE)
+        return exports.http_response(result, f"timetable-job-{job.pk}")
 
 
-class TimetableSlotViewSet(viewsets.ReadOnlyModelViewSet):
+class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.TimetableSlotSerializer
     filterset_class = filters.TimetableSlotFilter
     ordering_fields = ["day", "period"]
@@ -29,7 +90,7 @@ class TimetableSlotViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.slot_list(user=self.request.user)
 
 
-class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class AttendanceViewSet(ValuesListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     """List and read attendance; ``POST`` marks a whole class for a slot and date."""
 

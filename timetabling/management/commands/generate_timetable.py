@@ -1,0 +1,96 @@
+"""``generate_timetable``: run a generation job in this process, show progress, summarise."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sih28.errors import ApplicationError
+from timetabling.generation import (
+    generation_job_create,
+    generation_job_run,
+    timetable_publish,
+)
+from timetabling.models import JobStatus
+
+
+class Command(BaseCommand):
+    help = ("Generate a timetable for the whole institution, a semester, a department or a "
+            "batch, in this process (no worker needed); optionally publish it.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--semester", type=int, help="only batches of this semester")
+        scope = parser.add_mutually_exclusive_group()
+        scope.add_argument("--department", metavar="CODE", help="only this department")
+        scope.add_argument("--batch", metavar="CODE", help="only this batch")
+        parser.add_argument("--time-limit", type=int, metavar="SECONDS",
+                            help="solver time limit (default: GENERATION_TIME_LIMIT_S)")
+        parser.add_argument("--publish", action="store_true",
+                            help="publish the timetable when the job completes")
+        parser.add_argument("--stay-close", action="store_true",
+                            help="stay close to the published timetable (minimal changes)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            job = generation_job_create(
+                user=None,
+                semester=options["semester"],
+                department=options["department"],
+                batch=options["batch"],
+                time_limit_s=options["time_limit"],
+                stay_close=options["stay_close"],
+                enqueue=False,
+            )
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(f"Job {job.pk}: generating the timetable of {job.scope_label} "
+                          f"(time limit {job.time_limit_s} s)")
+        started = time.monotonic()
+        job = generation_job_run(job_id=job.pk, on_progress=self._progress)
+        elapsed = time.monotonic() - started
+        self._summary(job, elapsed)
+        if job.status == JobStatus.FAILED:
+            raise CommandError(f"Job {job.pk} failed: {job.error}")
+        if job.status != JobStatus.COMPLETED:
+            raise CommandError(f"Job {job.pk} ended {job.status}: {job.error}")
+        if options["publish"]:
+            timetable_publish(job_id=job.pk, user=None)
+            self.stdout.write(self.style.SUCCESS(f"Published job {job.pk} as the timetable of "
+                                                 f"{job.scope_label}."))
+
+    def _progress(self, progress: dict[str, Any]) -> None:
+        line = f"  {progress.get('elapsed_s', 0):6.1f}s"
+        if progress.get("objective") is not None:
+            line += f"  objective {progress['objective']:g}"
+        if progress.get("bound") is not None:
+            line += f"  bound {progress['bound']:g}"
+        self.stdout.write(line)
+        self.stdout.flush()
+
+    def _summary(self, job: Any, elapsed: float) -> None:
+        m = job.metrics or {}
+        style = self.style.SUCCESS if job.status == JobStatus.COMPLETED else self.style.ERROR
+        self.stdout.write(style(f"Job {job.pk}: {job.status}"))
+        if job.status == JobStatus.COMPLETED:
+            self.stdout.write(f"  classes placed:   {m.get('classes')} "
+                              f"({m.get('sessions')} sessions, {m.get('slots')} slots)")
+            self.stdout.write(f"  hard violations:  {m.get('hard_violations')}")
+            self.stdout.write(f"  soft penalty:     {m.get('soft_penalty')} "
+                              f"(solver objective {m.get('objective')}, bound {m.get('bound')})")
+            for name, p in (m.get("penalties") or {}).items():
+                self.stdout.write(f"    {name:<18} {p['count']:>5} x {p['weight']}")
+            if m.get("moved") is not None:
+                self.stdout.write(f"  moved:            {m['moved']} of "
+                                  f"{m.get('previous_sessions')} published sessions")
+            first = m.get("time_to_first_feasible_s")
+            self.stdout.write(
+                f"  time:             {elapsed:.1f} s (build {m.get('build_time_s')} s, solve "
+                f"{m.get('solve_time_s')} s, first feasible "
+                f"{'-' if first is None else first} s, save {m.get('save_time_s')} s)"
+            )
+        else:
+            self.stdout.write(f"  time:             {elapsed:.1f} s")
+            if job.error:
+                self.stdout.write(f"  error:            {job.error}")
