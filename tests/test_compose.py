@@ -56,3 +56,15 @@ def test_environment_variables_are_ones_the_settings_read():
         if line and not line.startswith("#"):
             name = line.split("=", 1)[0]
             assert f'"{name}"' in settings_text, f"{name} in .env.example is never read"
+
+
+def test_optional_sentry_server_is_behind_a_profile_on_loopback():
+    """The Sentry-compatible server (Bugsink) starts only with ``--profile sentry``, listens
+    on loopback only and never phones home. Its environment is Bugsink's, not SIH28's, so
+    the check above (compose variables are read by our settings) does not apply to it."""
+    bugsink = COMPOSE["services"]["bugsink"]
+    assert bugsink["profiles"] == ["sentry"]
+    assert bugsink["image"].startswith("bugsink/bugsink")
+    assert all(port.startswith("127.0.0.1:") for port in bugsink["ports"])
+    assert bugsink["environment"]["PHONEHOME"] == "false"
+    assert "test" in bugsink["healthcheck"]
