@@ -9,9 +9,10 @@ from __future__ import annotations
 from rest_framework import viewsets
 
 from academics import filters, selectors, serializers
+from sih28.viewsets import ValuesListMixin
 
 
-class DepartmentViewSet(viewsets.ModelViewSet):
+class DepartmentViewSet(ValuesListMixin, viewsets.ModelViewSet):
     queryset = selectors.department_list()
     serializer_class = serializers.DepartmentSerializer
     filterset_class = filters.DepartmentFilter
@@ -19,7 +20,7 @@ class DepartmentViewSet(viewsets.ModelViewSet):
     ordering_fields = ["code", "name"]
 
 
-class RoomViewSet(viewsets.ModelViewSet):
+class RoomViewSet(ValuesListMixin, viewsets.ModelViewSet):
     queryset = selectors.room_list()
     serializer_class = serializers.RoomSerializer
     filterset_class = filters.RoomFilter
@@ -27,14 +28,14 @@ class RoomViewSet(viewsets.ModelViewSet):
     ordering_fields = ["code", "capacity"]
 
 
-class TimeSlotViewSet(viewsets.ModelViewSet):
+class TimeSlotViewSet(ValuesListMixin, viewsets.ModelViewSet):
     queryset = selectors.timeslot_list()
     serializer_class = serializers.TimeSlotSerializer
     filterset_class = filters.TimeSlotFilter
     ordering_fields = ["day", "period"]
 
 
-class FacultyViewSet(viewsets.ModelViewSet):
+class FacultyViewSet(ValuesListMixin, viewsets.ModelViewSet):
     queryset = selectors.faculty_list()
     serializer_class = serializers.FacultySerializer
     filterset_class = filters.FacultyFilter
@@ -42,14 +43,14 @@ class FacultyViewSet(viewsets.ModelViewSet):
     ordering_fields = ["employee_id", "name"]
 
 
-class FacultyUnavailabilityViewSet(viewsets.ModelViewSet):
+class FacultyUnavailabilityViewSet(ValuesListMixin, viewsets.ModelViewSet):
     queryset = selectors.unavailability_list()
     serializer_class = serializers.FacultyUnavailabilitySerializer
     filterset_class = filters.UnavailabilityFilter
     ordering_fields = ["day", "period"]
 
 
-class SubjectViewSet(viewsets.ModelViewSet):
+class SubjectViewSet(ValuesListMixin, viewsets.ModelViewSet):
     queryset = selectors.subject_list()
     serializer_class = serializers.SubjectSerializer
     filterset_class = filters.SubjectFilter
@@ -57,7 +58,7 @@ class SubjectViewSet(viewsets.ModelViewSet):
     ordering_fields = ["code", "name"]
 
 
-class BatchViewSet(viewsets.ModelViewSet):
+class BatchViewSet(ValuesListMixin, viewsets.ModelViewSet):
     queryset = selectors.batch_list()
     serializer_class = serializers.BatchSerializer
     filterset_class = filters.BatchFilter
@@ -65,7 +66,7 @@ class BatchViewSet(viewsets.ModelViewSet):
     ordering_fields = ["code", "semester"]
 
 
-class StudentViewSet(viewsets.ModelViewSet):
+class StudentViewSet(ValuesListMixin, viewsets.ModelViewSet):
     serializer_class = serializers.StudentSerializer
     filterset_class = filters.StudentFilter
     search_fields = ["roll_number", "name"]
@@ -75,7 +76,7 @@ class StudentViewSet(viewsets.ModelViewSet):
         return selectors.student_list(user=self.request.user)
 
 
-class OfferingViewSet(viewsets.ModelViewSet):
+class OfferingViewSet(ValuesListMixin, viewsets.ModelViewSet):
     queryset = selectors.offering_list()
     serializer_class = serializers.OfferingSerializer
     filterset_class = filters.OfferingFilter

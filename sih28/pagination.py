@@ -1,9 +1,48 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator that remembers large counts for a few seconds.
+
+    ``COUNT(*)`` over a hundred thousand rows costs more than the rest of a page request;
+    a count of at least ``API_COUNT_CACHE_MIN_ROWS`` is kept in the cache for
+    ``API_COUNT_CACHE_SECONDS``, keyed by the exact count query, so ``count`` on a large list
+    may lag writes by that long. The rows of the page are always read fresh; small counts
+    are always exact.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        seconds = settings.API_COUNT_CACHE_SECONDS
+        query = getattr(self.object_list, "query", None)
+        if not seconds or query is None:
+            return super().count
+        try:
+            sql, params = query.sql_with_params()
+        except Exception:  # noqa: BLE001 - an empty result set has no SQL; count it plainly
+            return super().count
+        key = "pagecount:" + hashlib.sha1(f"{sql}|{params!r}".encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        value = super().count
+        if value >= settings.API_COUNT_CACHE_MIN_ROWS:
+            cache.set(key, value, seconds)
+        return value
 
 
 class StandardPagination(PageNumberPagination):
     """``{"count", "next", "previous", "results"}``; ``?page=N&page_size=M`` (max 200)."""
 
+    django_paginator_class = CachedCountPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

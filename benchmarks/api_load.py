@@ -1,0 +1,274 @@
+"""API latency at scale on PostgreSQL behind gunicorn.
+
+Seeds a fresh PostgreSQL database with 5,000 faculty, 100,000 students and 1,000,000
+attendance rows (COPY, seconds not minutes), serves the project with gunicorn (2 workers),
+drives page 1 of a few list endpoints at a fixed concurrency over keep-alive connections,
+and prints p50/p95/p99 latency and requests per second per endpoint.
+
+    python -m benchmarks.api_load [--database-url URL] [--requests 2000] [--concurrency 8]
+
+The database named in --database-url is dropped and recreated. Needs PostgreSQL and, for
+the throttle counters shared between gunicorn workers, Redis (``--redis-url``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DAYS = 100  # teaching days the attendance is spread over
+BATCH_SIZE = 50
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg2
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = psycopg2.connect(
+        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
+        password=parsed.password, dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def _copy(cur, table: str, columns: list[str], rows) -> int:  # noqa: ANN001
+    buf = io.StringIO()
+    n = 0
+    for row in rows:
+        buf.write("\t".join(str(v) for v in row))
+        buf.write("\n")
+        n += 1
+    buf.seek(0)
+    cols = ", ".join(f'"{c}"' for c in columns)
+    cur.copy_expert(f"COPY {table} ({cols}) FROM STDIN", buf)
+    return n
+
+
+def seed(url: str, *, faculty: int, students: int, attendance: int) -> dict[str, int]:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    rng = random.Random(28)
+    batches = students // BATCH_SIZE
+    per_student = max(1, attendance // students)
+    with conn, conn.cursor() as cur:
+        _copy(cur, "academics_department", ["id", "code", "name"],
+              ((i, f"D{i:02d}", f"Department {i}") for i in range(1, 21)))
+        _copy(cur, "academics_room", ["id", "code", "capacity", "kind", "building"],
+              ((i, f"R{i:03d}", 60, "lecture", "Main") for i in range(1, 201)))
+        _copy(cur, "academics_faculty",
+              ["id", "employee_id", "name", "email", "department_id", "max_hours_per_week",
+               "max_hours_per_day"],
+              ((i, f"F{i:05d}", f"Teacher {i}", f"f{i}@example.edu", i % 20 + 1, 18, 4)
+               for i in range(1, faculty + 1)))
+        _copy(cur, "academics_subject",
+              ["id", "code", "name", "department_id", "kind", "sessions_per_week",
+               "periods_per_session", "min_days"],
+              ((i, f"S{i:04d}", f"Subject {i}", i % 20 + 1, "theory", 3, 1, 3)
+               for i in range(1, 501)))
+        _copy(cur, "academics_batch", ["id", "code", "name", "department_id", "semester", "size"],
+              ((i, f"B{i:04d}", f"Batch {i}", i % 20 + 1, i % 8 + 1, BATCH_SIZE)
+               for i in range(1, batches + 1)))
+        _copy(cur, "academics_student", ["id", "roll_number", "name", "email", "batch_id"],
+              ((i, f"R{i:07d}", f"Student {i}", f"s{i}@example.edu", (i - 1) // BATCH_SIZE + 1)
+               for i in range(1, students + 1)))
+        _copy(cur, "academics_offering", ["id", "batch_id", "subject_id", "faculty_id", "group"],
+              ((b, b, b % 500 + 1, b % faculty + 1, "") for b in range(1, batches + 1)))
+        cur.execute(
+            "INSERT INTO timetabling_generationjob (id, status, time_limit_s, params, progress, "
+            "metrics, error, created_at, cancel_requested, celery_task_id) VALUES "
+            "(1, 'COMPLETED', 60, '{}', '{}', '{}', '', now(), false, '')"
+        )
+        _copy(cur, "timetabling_timetableslot",
+              ["id", "job_id", "offering_id", "batch_id", "faculty_id", "room_id", "day",
+               "period", "length", "active", "primary"],
+              ((b, 1, b, b, b % faculty + 1, b % 200 + 1, b % 5, b % 7 + 1, 1, "t", "t")
+               for b in range(1, batches + 1)))
+        import datetime as dt
+
+        start = dt.date(2026, 1, 5)
+        dates = [(start + dt.timedelta(days=d)).isoformat() for d in range(DAYS)]
+        statuses = ["present"] * 8 + ["absent", "late"]
+
+        def attendance_rows():
+            for s in range(1, students + 1):
+                slot = (s - 1) // BATCH_SIZE + 1
+                for date in rng.sample(dates, per_student):
+                    yield s, slot, date, rng.choice(statuses), "2026-03-01 10:00:00+00"
+
+        n_att = _copy(cur, "timetabling_attendance",
+                      ["student_id", "slot_id", "date", "status", "marked_at"], attendance_rows())
+        for table in ["academics_department", "academics_room", "academics_faculty",
+                      "academics_subject", "academics_batch", "academics_student",
+                      "academics_offering", "timetabling_generationjob",
+                      "timetabling_timetableslot", "timetabling_attendance"]:
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    conn.close()
+    return {"faculty": faculty, "students": students, "attendance": n_att, "dates": DAYS}
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> None:
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def _token(env: dict[str, str]) -> str:
+    code = (
+        "from academics.models import User; from rest_framework.authtoken.models import Token;"
+        "u, _ = User.objects.get_or_create(username='bench', defaults={'role': 'admin'});"
+        "print(Token.objects.get_or_create(user=u)[0].key)"
+    )
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env,
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def _wait_for(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not become healthy in time")
+
+
+def drive(port: int, token: str, path: str, *, requests: int, concurrency: int) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    per_thread = requests // concurrency
+
+    def worker() -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Token {token}", "Connection": "keep-alive"}
+        local: list[float] = []
+        bad = 0
+        for _ in range(per_thread):
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            local.append(time.perf_counter() - t0)
+            if response.status != 200 or not json.loads(body).get("results"):
+                bad += 1
+        conn.close()
+        with lock:
+            latencies.extend(local)
+            errors += bad
+
+    # Warm up each worker's connections and caches.
+    for _ in range(20):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", path, headers={"Authorization": f"Token {token}"})
+        conn.getresponse().read()
+        conn.close()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    q = statistics.quantiles(latencies, n=100)
+    return {"path": path, "n": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
+            "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/sih28_apiload")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--faculty", type=int, default=5_000)
+    parser.add_argument("--students", type=int, default=100_000)
+    parser.add_argument("--attendance", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=2_000, help="per endpoint")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--skip-seed", action="store_true", help="reuse the seeded database")
+    args = parser.parse_args(argv)
+
+    env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
+           "SECRET_KEY": "benchmark-only", "DEBUG": "0", "SENTRY_DSN": "",
+           "THROTTLE_USER": "100000000/minute", "LOG_LEVEL": "WARNING",
+           "DJANGO_SETTINGS_MODULE": "sih28.settings"}
+    if not args.skip_seed:
+        t0 = time.perf_counter()
+        _recreate_database(args.database_url)
+        _run([sys.executable, "manage.py", "migrate", "--noinput"], env)
+        counts = seed(args.database_url, faculty=args.faculty, students=args.students,
+                      attendance=args.attendance)
+        print(f"seeded {counts} in {time.perf_counter() - t0:.1f}s")
+    token = _token(env)
+
+    port = _free_port()
+    gunicorn = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "sih28.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+         "--log-level", "warning", "--worker-class", "gthread", "--threads", str(args.threads)],
+        cwd=ROOT, env=env,
+    )
+    try:
+        _wait_for(port)
+        student = args.students // 2
+        paths = [
+            "/api/faculty/",
+            "/api/students/?page=1",
+            f"/api/attendance/?student={student}",
+            "/api/attendance/?date=2026-02-02",
+        ]
+        rows = [drive(port, token, p, requests=args.requests, concurrency=args.concurrency)
+                for p in paths]
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+
+    print(f"\ngunicorn {args.workers} workers x {args.threads} threads, concurrency {args.concurrency}, "
+          f"{args.requests} requests per endpoint, PostgreSQL + Redis")
+    header = f"{'endpoint':40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(f"{r['path']:40} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
+              f"{r['errors']:7d}")
+    return 0 if all(r["errors"] == 0 for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
