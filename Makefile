@@ -50,5 +50,9 @@ worker: venv
 beat: venv
 	$(VENV)/bin/celery -A sih28 beat --loglevel=INFO
 
+## dashboard: Bugsink (Sentry-compatible) on 127.0.0.1:8001 in .dashboard/venv; prints the DSN
+dashboard:
+	PYTHON=$(PYTHON) bash sih28/dashboard.sh
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache db.sqlite3

@@ -163,6 +163,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# Counts of at least this many rows are cached this long (see sih28.pagination).
+API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
+API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "SIH28 API",
     "DESCRIPTION": "Academic master data, timetable generation and attendance.",
@@ -250,11 +254,28 @@ SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or (
 )
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.2)
 SENTRY_PROFILES_SAMPLE_RATE = env.float("SENTRY_PROFILES_SAMPLE_RATE", default=0.0)
+# Local development only: "1" (or the sidecar's URL) sends everything to a Spotlight sidecar.
+SENTRY_SPOTLIGHT = env.str("SENTRY_SPOTLIGHT", default="")
 
 # --- Timetable generation ----------------------------------------------------------------
 GENERATION_TIME_LIMIT_S = env.int("GENERATION_TIME_LIMIT_S", default=60)
 GENERATION_MAX_TIME_LIMIT_S = env.int("GENERATION_MAX_TIME_LIMIT_S", default=1800)
 GENERATION_WORKERS = env.int("GENERATION_WORKERS", default=2)
+# A RUNNING job whose worker has not written a heartbeat for this long is taken for dead:
+# the beat task marks it FAILED and a redelivered task may restart it.
+GENERATION_HEARTBEAT_TIMEOUT_S = env.int("GENERATION_HEARTBEAT_TIMEOUT_S", default=120)
+# A PENDING job that no worker picked up for this long is marked FAILED.
+GENERATION_PENDING_TIMEOUT_S = env.int("GENERATION_PENDING_TIMEOUT_S", default=3600)
+# With "stay close", the soft cost of moving one published session.
+GENERATION_STAY_CLOSE_WEIGHT = env.int("GENERATION_STAY_CLOSE_WEIGHT", default=4)
+# How many times a job is (re)started after its worker died before it is failed.
+GENERATION_MAX_ATTEMPTS = env.int("GENERATION_MAX_ATTEMPTS", default=2)
+CELERY_BEAT_SCHEDULE = {
+    "mark-stale-generation-jobs": {
+        "task": "timetabling.tasks.mark_stale_jobs_task",
+        "schedule": env.float("GENERATION_STALE_CHECK_INTERVAL_S", default=60.0),
+    },
+}
 
 from sih28.sentry import init_sentry  # noqa: E402
 
@@ -264,4 +285,5 @@ init_sentry(
     release=SENTRY_RELEASE or None,
     traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     profiles_sample_rate=SENTRY_PROFILES_SAMPLE_RATE,
+    spotlight=SENTRY_SPOTLIGHT,
 )

@@ -7,7 +7,9 @@ from sih28.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("timetable/", include("timetabling.page_urls")),
     path("api/", include("timetabling.urls")),
+    path("api/", include("imports.urls")),
     path("api/", include("academics.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
