@@ -383,7 +383,6 @@ def init_sentry(
         "dsn": dsn or None,
         "environment": environment,
         "release": release or None,
-        "traces_sampler": make_traces_sampler(traces_sample_rate),
         # ``send_default_pii`` is left at its default (off). sentry-sdk 2.75 deprecates
         # passing it at all (DeprecationWarning), and its replacement, ``data_collection``,
         # switches ``event_scrubber`` off; the default means exactly send_default_pii=False.
@@ -406,6 +405,10 @@ def init_sentry(
             LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
         ],
     }
+    if traces_sample_rate > 0:
+        # With a rate of 0 tracing stays off altogether: a sampler, even one that always
+        # says no, makes the SDK build (unsampled) transactions and spans for every request.
+        options["traces_sampler"] = make_traces_sampler(traces_sample_rate)
     if profiles_sample_rate > 0:
         # Continuous profiling while a sampled transaction runs (transaction-based
         # ``profiles_sample_rate`` is deprecated in sentry-sdk 2.x).

@@ -101,6 +101,20 @@ def test_init_options_from_settings_without_deprecation_warnings(settings):
         sentry_off()
 
 
+def test_errors_only_mode_leaves_tracing_off():
+    from sih28.sentry import init_sentry
+
+    try:
+        init_sentry(dsn="http://public@127.0.0.1:9/1", environment="e", release=None,
+                    traces_sample_rate=0.0, profiles_sample_rate=0.0)
+        client = sentry_sdk.get_client()
+        assert client.is_active()
+        assert client.options["traces_sampler"] is None
+        assert not sentry_sdk.tracing_utils.has_tracing_enabled(client.options)
+    finally:
+        sentry_off()
+
+
 class _NullTransport(sentry_sdk.transport.Transport):
     def capture_envelope(self, envelope) -> None:  # noqa: ANN001
         pass
