@@ -16,6 +16,7 @@ role only). They are all no-ops, and nearly free, while Sentry is off.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import time
@@ -89,7 +90,9 @@ _HEADER_SECRETS = frozenset({"authorization", "proxy-authorization", "cookie", "
                              "x-api-key", "x-csrftoken", "x-auth-token"})
 
 
+@functools.lru_cache(maxsize=4096)
 def is_sensitive_key(key: object) -> bool:
+    """Is a dict key (a header, a form field, a variable name) one whose value is secret?"""
     if not isinstance(key, str):
         return False
     k = key.lower().replace("-", "_")
@@ -292,10 +295,6 @@ def before_send_transaction(event: dict[str, Any], hint: dict[str, Any]) -> dict
     return scrub_event(event)
 
 
-def before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    return _scrub_breadcrumb(crumb)
-
-
 def make_traces_sampler(rate: float):  # noqa: ANN201 - returns the SDK's sampler callable
     """Health checks are never traced; a parent's decision is kept; else ``rate``."""
 
@@ -393,7 +392,6 @@ def init_sentry(
         ),
         "before_send": before_send,
         "before_send_transaction": before_send_transaction,
-        "before_breadcrumb": before_breadcrumb,
         "in_app_include": ["sih28", "academics", "timetabling", "imports"],
         "transport": ResilientTransport,
         "integrations": [

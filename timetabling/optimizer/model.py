@@ -13,7 +13,7 @@ from enum import Enum
 Slot = tuple[int, int]  # (day, period), both 0-based
 
 
-class RoomKind(str, Enum):
+class RoomKind(str, Enum):  # noqa: UP042 - str() stays "RoomKind.LAB"; callers use .value
     LECTURE = "lecture"
     LAB = "lab"
 
@@ -168,7 +168,7 @@ class Progress:
     elapsed_s: float
 
 
-class Status(str, Enum):
+class Status(str, Enum):  # noqa: UP042 - kept as (str, Enum) for stable str()
     OPTIMAL = "OPTIMAL"
     FEASIBLE = "FEASIBLE"
     INFEASIBLE = "INFEASIBLE"
