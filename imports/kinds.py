@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
+
 from academics import models as am
 from imports import parsing as p
 
@@ -38,7 +40,7 @@ class Field:
 @dataclass(frozen=True, slots=True)
 class KindSpec:
     kind: str
-    model: type
+    model: type[models.Model]
     fields: tuple[Field, ...]
     key: tuple[str, ...]
 

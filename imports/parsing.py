@@ -384,7 +384,7 @@ def _read(
             else:
                 parsed.bad_rows += 1
                 if all(values[i] is not None for i in key_index):
-                    parsed.failed_keys.add(key_of(values))
+                    parsed.failed_keys.add(key_of(tuple(values)))
             count += 1
             if progress is not None and count % progress_every == 0:
                 progress(f"{parsed.name}: {count:,} rows read")

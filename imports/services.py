@@ -179,6 +179,7 @@ def _import_span() -> Iterator[Any]:
     with sentry_sdk.new_scope() as scope:
         scope.set_tag("command", "import_csv")
         scope.set_tag("feature", "import")
+        context: Any
         if sentry_sdk.get_current_span() is None:
             context = sentry_sdk.start_transaction(op="data.import", name="import_csv")
         else:
@@ -201,7 +202,7 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
         keys = {get(row) for row in pf.rows}
         found: dict[Any, tuple[int, tuple[Any, ...]]] = {}
         if keys:
-            qs = spec.model.objects.all()
+            qs = spec.model._default_manager.all()
             if len(spec.key) == 1 and len(keys) <= IN_QUERY_MAX:
                 qs = qs.filter(**{f"{spec.fields[spec.key_index[0]].db}__in": keys})
             lookups = [f.db for f in spec.fields]
@@ -215,7 +216,9 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
     referenced = {f.ref for kind in parsed for f in SPECS[kind].fields if f.ref}
     for kind in referenced:
         model = SPECS[kind].model
-        stored.keys[kind] = set(model.objects.order_by().values_list(REF_KEY_DB[kind], flat=True))
+        stored.keys[kind] = set(
+            model._default_manager.order_by().values_list(REF_KEY_DB[kind], flat=True)
+        )
 
     if "subjects" in parsed or "faculty_unavailability" in parsed:
         stored.grid = set(am.TimeSlot.objects.order_by().values_list("day", "period"))
@@ -224,10 +227,10 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
         g_i = SPECS["offerings"].columns.index("group")
         groups = {row[g_i] for row in parsed["offerings"].rows if row[g_i]}
         if groups:
-            qs = am.Offering.objects.filter(group__in=groups).values_list(
+            members = am.Offering.objects.filter(group__in=groups).values_list(
                 "batch__code", "subject__code", "faculty__employee_id", "group"
             )
-            for batch, subject, faculty, group in qs:
+            for batch, subject, faculty, group in members:
                 stored.groups.setdefault(group, []).append(((batch, subject), subject, faculty))
     return stored
 
@@ -249,7 +252,9 @@ def _save(
     def ids(kind: str) -> dict[Any, int]:
         if kind not in id_maps:
             model = SPECS[kind].model
-            id_maps[kind] = dict(model.objects.order_by().values_list(REF_KEY_DB[kind], "id"))
+            id_maps[kind] = dict(
+                model._default_manager.order_by().values_list(REF_KEY_DB[kind], "id")
+            )
         return id_maps[kind]
 
     for kind in KINDS:
@@ -277,20 +282,21 @@ def _save(
 
         if plan.update:
             updater = _Updater(model, [f.attr for f in spec.fields if f.column not in spec.key])
-            keep = [n for n, f in enumerate(spec.fields) if f.column not in spec.key]
+            keep = [(n, convert[n][1]) for n, f in enumerate(spec.fields)
+                    if f.column not in spec.key]
             for start in range(0, len(plan.update), BATCH_SIZE):
-                chunk = plan.update[start : start + BATCH_SIZE]
+                pairs = plan.update[start : start + BATCH_SIZE]
                 updater.update(
                     (
                         [
-                            convert[n][1][rows[i][n]] if convert[n][1] is not None else rows[i][n]
-                            for n in keep
+                            mapping[rows[i][n]] if mapping is not None else rows[i][n]
+                            for n, mapping in keep
                         ],
                         pk,
                     )
-                    for i, pk in chunk
+                    for i, pk in pairs
                 )
-                done = _tick(progress, progress_every, kind, done, len(chunk), total)
+                done = _tick(progress, progress_every, kind, done, len(pairs), total)
         id_maps.pop(kind, None)
 
 

@@ -420,9 +420,9 @@ def generation_problem_build(*, job: GenerationJob, stay_close: bool | None = No
     ).values_list("day", "period", "length", "faculty_id", "room_id", "batch_id",
                   "offering_id"):
         if b in batch_ids:
-            cid = class_of_offering.get(offering_id)
-            if cid is not None:
-                previous.setdefault((cid, day, period - 1), room_id)
+            prev_cid = class_of_offering.get(offering_id)
+            if prev_cid is not None:
+                previous.setdefault((prev_cid, day, period - 1), room_id)
         else:
             # a combined class has one slot per batch: one fixed session for all of them
             fixed_cells.setdefault((day, period - 1, length, fid, room_id), []).append(b)

@@ -223,7 +223,7 @@ def _layout(slots: list[TimetableSlot],
             if (day, index) in owner and (day, index) not in origin:
                 continue  # inside a longer session above
             cell = origin.get((day, index)) or GridCell(day=day)
-            if kind == "period":
+            if kind == "period" and period is not None:
                 own = times.get((day, period))
                 cell.open = own is not None or bool(cell.entries)
                 if own and row_times[period] and own != row_times[period]:
