@@ -1,7 +1,7 @@
 """What does Sentry cost a request? The same API load with the SDK off, errors only, every
 request traced to a local receiver, and traced with the receiver down.
 
-    .venv/bin/python benchmarks/sentry_overhead.py [--requests 2000] [--concurrency 4]
+    python -m benchmarks.sentry_overhead [--requests 2000] [--concurrency 4]
 
 Each mode runs in a fresh process (the SDK is process-global) against one SQLite database
 seeded with 200 faculty rows: token-authenticated ``GET /api/faculty/?page_size=50``
