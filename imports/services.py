@@ -300,14 +300,11 @@ def _save(
         id_maps.pop(kind, None)
 
 
-class _Inserter:
-    """Multi-row ``INSERT`` (``COPY`` on PostgreSQL) of plain values: ``bulk_create`` without
-    building a model instance and compiling SQL per row, which cost most of the time of a
-    large import.
+class _RowWriter:
+    """Writes plain values of ``attrs`` to ``model``'s table without model instances.
 
     Values are prepared by the fields themselves (``get_db_prep_save``) unless they are
-    plain text and numbers; columns the CSV does not set get their model default, or stay
-    NULL.
+    plain text and numbers.
     """
 
     PLAIN = frozenset(
@@ -326,15 +323,32 @@ class _Inserter:
 
     def __init__(self, model: Any, attrs: list[str]) -> None:
         self.connection = connections[router.db_for_write(model)]
-        quote = self.connection.ops.quote_name
-        meta = model._meta
-        fields = [meta.get_field(a) for a in attrs]
+        self.meta = model._meta
+        self.fields = [self.meta.get_field(a) for a in attrs]
         self.prepare = [
             None
             if f.get_internal_type() in self.PLAIN
             else partial(f.get_db_prep_save, connection=self.connection)
-            for f in fields
+            for f in self.fields
         ]
+        self.needs_prep = any(p is not None for p in self.prepare)
+
+    def prepared(self, values: list[Any]) -> list[Any]:
+        if not self.needs_prep:
+            return values
+        return [v if p is None else p(v) for p, v in zip(self.prepare, values, strict=True)]
+
+
+class _Inserter(_RowWriter):
+    """Multi-row ``INSERT`` (``COPY`` on PostgreSQL): ``bulk_create`` without building a
+    model instance and compiling SQL per row, which cost most of the time of a large
+    import. Columns the CSV does not set get their model default, or stay NULL.
+    """
+
+    def __init__(self, model: Any, attrs: list[str]) -> None:
+        super().__init__(model, attrs)
+        quote = self.connection.ops.quote_name
+        meta, fields = self.meta, self.fields
         written = {f.attname for f in fields}
         self.extra = [
             f
@@ -359,14 +373,12 @@ class _Inserter:
         )
 
     def insert(self, rows: Iterable[list[Any]]) -> None:
-        prepare, extra = self.prepare, self.extra_values
-        needs_prep = any(p is not None for p in prepare)
+        extra = self.extra_values
         if self.copy is not None:
             buffer = io.StringIO()
             writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
             for row in rows:
-                if needs_prep:
-                    row = [v if p is None else p(v) for p, v in zip(prepare, row, strict=True)]
+                row = self.prepared(row)
                 writer.writerow([*row, *extra] if extra else row)
             buffer.seek(0)
             with self.connection.cursor() as cursor:
@@ -376,9 +388,7 @@ class _Inserter:
         count = 0
         with self.connection.cursor() as cursor:
             for row in rows:
-                if needs_prep:
-                    row = [v if p is None else p(v) for p, v in zip(prepare, row, strict=True)]
-                params.extend(row)
+                params.extend(self.prepared(row))
                 if extra:
                     params.extend(extra)
                 count += 1
@@ -389,22 +399,15 @@ class _Inserter:
                 cursor.execute(self.head + ", ".join([self.one] * count), params)
 
 
-class _Updater:
+class _Updater(_RowWriter):
     """Batched ``UPDATE`` of changed rows by primary key: ``executemany`` on SQLite, one
     ``UPDATE ... FROM (VALUES ...)`` per batch on PostgreSQL (``bulk_update``'s ``CASE``
     expressions grow quadratically and were 20-40x slower here)."""
 
     def __init__(self, model: Any, attrs: list[str]) -> None:
-        self.connection = connections[router.db_for_write(model)]
+        super().__init__(model, attrs)
         quote = self.connection.ops.quote_name
-        meta = model._meta
-        fields = [meta.get_field(a) for a in attrs]
-        self.prepare = [
-            None
-            if f.get_internal_type() in _Inserter.PLAIN
-            else partial(f.get_db_prep_save, connection=self.connection)
-            for f in fields
-        ]
+        meta, fields = self.meta, self.fields
         table, pk = quote(meta.db_table), quote(meta.pk.column)
         if self.connection.vendor == "postgresql":
             names = [f"c{n}" for n in range(len(fields))]
@@ -421,13 +424,7 @@ class _Updater:
             self.many = f"UPDATE {table} SET {sets} WHERE {pk} = %s"
 
     def update(self, rows: Iterable[tuple[list[Any], int]]) -> None:
-        prepare = self.prepare
-        needs_prep = any(p is not None for p in prepare)
-        batch = []
-        for values, pk in rows:
-            if needs_prep:
-                values = [v if p is None else p(v) for p, v in zip(prepare, values, strict=True)]
-            batch.append((values, pk))
+        batch = [(self.prepared(values), pk) for values, pk in rows]
         if not batch:
             return
         with self.connection.cursor() as cursor:
