@@ -1,0 +1,50 @@
+"""Pure-Python timetable optimizer: a :class:`Problem` in, a :class:`Result` out.
+
+Only the standard library and OR-Tools are imported here; nothing from Django or the rest of
+the project.
+"""
+
+from .evaluate import Evaluation, evaluate
+from .model import (
+    Batch,
+    ClassSpec,
+    Faculty,
+    FixedSession,
+    Penalty,
+    Problem,
+    Progress,
+    Result,
+    Room,
+    RoomKind,
+    Session,
+    Slot,
+    SolveOptions,
+    Stats,
+    Status,
+    TimeGrid,
+    Weights,
+)
+from .solver import solve
+
+__all__ = [
+    "Batch",
+    "ClassSpec",
+    "Evaluation",
+    "Faculty",
+    "FixedSession",
+    "Penalty",
+    "Problem",
+    "Progress",
+    "Result",
+    "Room",
+    "RoomKind",
+    "Session",
+    "Slot",
+    "SolveOptions",
+    "Stats",
+    "Status",
+    "TimeGrid",
+    "Weights",
+    "evaluate",
+    "solve",
+]

@@ -1,0 +1,217 @@
+"""An independent evaluator: scores any list of sessions from scratch, without CP-SAT.
+
+Hard violations are counted by kind; soft penalties use the solver's names and weights.
+Occupancy by fixed sessions counts for clashes, loads and the shape of a batch's day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .domain import class_size, covered, fixed_occupancy
+from .model import Penalty, Problem, Session
+
+HARD_KINDS = (
+    "missing_sessions",
+    "extra_sessions",
+    "unknown_class",
+    "unknown_room",
+    "bad_start",
+    "unavailable",
+    "batch_clash",
+    "faculty_clash",
+    "room_clash",
+    "room_kind",
+    "room_capacity",
+    "faculty_day_load",
+    "faculty_week_load",
+)
+
+SOFT_NAMES = (
+    "min_days",
+    "same_day",
+    "isolated",
+    "idle_gap",
+    "room_change",
+    "long_run",
+    "room_capacity",
+    "previous_distance",
+)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    hard: dict[str, int]
+    penalties: tuple[Penalty, ...]
+    details: list[str] = field(default_factory=list, compare=False)
+
+    @property
+    def hard_total(self) -> int:
+        return sum(self.hard.values())
+
+    @property
+    def soft_total(self) -> int:
+        return sum(p.cost for p in self.penalties)
+
+    @property
+    def feasible(self) -> bool:
+        return self.hard_total == 0
+
+    def penalty(self, name: str) -> int:
+        """The count of one named penalty (0 when switched off)."""
+        return next((p.count for p in self.penalties if p.name == name), 0)
+
+
+def _excess(counter: Counter[tuple[int, int, int]]) -> int:
+    return sum(n - 1 for n in counter.values() if n > 1)
+
+
+def evaluate(problem: Problem, sessions: Iterable[Session]) -> Evaluation:
+    """Score ``sessions`` against ``problem``: hard violations by kind, soft by name."""
+    sessions = list(sessions)
+    g = problem.grid
+    classes = {c.id: c for c in problem.classes}
+    rooms = {r.id: r for r in problem.rooms}
+    faculty = {f.id: f for f in problem.faculty}
+    fixed = fixed_occupancy(problem)
+    hard: Counter[str] = Counter({k: 0 for k in HARD_KINDS})
+    details: list[str] = []
+
+    per_class: dict[int, list[Session]] = defaultdict(list)
+    batch_occ: Counter[tuple[int, int, int]] = Counter(fixed.batch)
+    fac_occ: Counter[tuple[int, int, int]] = Counter(fixed.faculty)
+    room_occ: Counter[tuple[int, int, int]] = Counter(fixed.room)
+    class_cells: Counter[tuple[int, int, int]] = Counter()
+    for s in sessions:
+        cls = classes.get(s.class_id)
+        if cls is None:
+            hard["unknown_class"] += 1
+            continue
+        per_class[cls.id].append(s)
+        length = cls.periods_per_session
+        cells = covered(s.day, s.period, length)
+        if not g.can_start(s.day, s.period, length):
+            hard["bad_start"] += 1
+            details.append(f"class {cls.id} cannot start at {s.day},{s.period}")
+            cells = [c for c in cells if g.exists(*c)]
+        blocked = set(cls.unavailable)
+        if cls.faculty is not None and cls.faculty in faculty:
+            blocked |= faculty[cls.faculty].unavailable
+        if any(c in blocked for c in cells):
+            hard["unavailable"] += 1
+        for d, p in cells:
+            class_cells[(cls.id, d, p)] += 1
+            for b in dict.fromkeys(cls.batches):
+                batch_occ[(b, d, p)] += 1
+            if cls.faculty is not None:
+                fac_occ[(cls.faculty, d, p)] += 1
+            room_occ[(s.room, d, p)] += 1
+        room = rooms.get(s.room)
+        if room is None:
+            hard["unknown_room"] += 1
+        elif room.kind != cls.kind:
+            hard["room_kind"] += 1
+        elif problem.capacity_is_hard and room.capacity < class_size(problem, cls):
+            hard["room_capacity"] += 1
+
+    for cls in problem.classes:
+        n = len(per_class.get(cls.id, ()))
+        if n < cls.sessions_per_week:
+            hard["missing_sessions"] += cls.sessions_per_week - n
+        elif n > cls.sessions_per_week:
+            hard["extra_sessions"] += n - cls.sessions_per_week
+
+    # a class clashing with itself (overlapping sessions) is a batch clash without batches
+    hard["batch_clash"] += _excess(batch_occ) + sum(
+        n - 1 for (cid, _, _), n in class_cells.items() if n > 1 and not classes[cid].batches
+    )
+    hard["faculty_clash"] += _excess(fac_occ)
+    hard["room_clash"] += _excess(room_occ)
+
+    for f in problem.faculty:
+        week = 0
+        for d in range(g.days):
+            day = sum(fac_occ[(f.id, d, p)] for p in range(g.periods_per_day))
+            week += day
+            if f.max_periods_per_day is not None and day > f.max_periods_per_day:
+                hard["faculty_day_load"] += day - f.max_periods_per_day
+        if f.max_periods_per_week is not None and week > f.max_periods_per_week:
+            hard["faculty_week_load"] += week - f.max_periods_per_week
+
+    counts = _soft_counts(problem, per_class, batch_occ, fac_occ)
+    w = problem.weights
+    penalties = tuple(
+        Penalty(name, counts[name], getattr(w, name))
+        for name in SOFT_NAMES
+        if getattr(w, name)
+        and not (name == "room_capacity" and problem.capacity_is_hard)
+        and not (name == "previous_distance" and not problem.previous)
+    )
+    return Evaluation(dict(hard), penalties, details)
+
+
+def _soft_counts(
+    problem: Problem,
+    per_class: dict[int, list[Session]],
+    batch_occ: Counter[tuple[int, int, int]],
+    fac_occ: Counter[tuple[int, int, int]],
+) -> dict[str, int]:
+    g = problem.grid
+    counts: dict[str, int] = dict.fromkeys(SOFT_NAMES, 0)
+    room_map = {r.id: r for r in problem.rooms}
+    for cls in problem.classes:
+        ss = per_class.get(cls.id, [])
+        days = Counter(s.day for s in ss)
+        if cls.min_days > 0 and cls.sessions_per_week > 0:
+            counts["min_days"] += max(0, cls.min_days - len(days))
+        if cls.sessions_per_week > 1:
+            counts["same_day"] += sum(n - 1 for n in days.values() if n > 1)
+        if ss:
+            counts["room_change"] += len({s.room for s in ss}) - 1
+        size = class_size(problem, cls)
+        if not problem.capacity_is_hard:
+            for s in ss:
+                room = room_map.get(s.room)
+                if room is not None:
+                    counts["room_capacity"] += max(0, size - room.capacity)
+
+    scoped_batches = {b for c in problem.classes for b in c.batches}
+    for b in scoped_batches:
+        for d in range(g.days):
+            busy = [p for p in range(g.periods_per_day) if batch_occ[(b, d, p)]]
+            for p in busy:
+                left = p > 0 and g.consecutive(d, p - 1) and batch_occ[(b, d, p - 1)]
+                right = g.consecutive(d, p) and batch_occ[(b, d, p + 1)]
+                if not left and not right:
+                    counts["isolated"] += batch_occ[(b, d, p)]
+            if busy:
+                counts["idle_gap"] += sum(
+                    1
+                    for p in range(busy[0] + 1, busy[-1])
+                    if g.exists(d, p) and not batch_occ[(b, d, p)]
+                )
+
+    k = problem.long_run_limit + 1
+    scoped_faculty = {c.faculty for c in problem.classes if c.faculty is not None}
+    for f in scoped_faculty:
+        for d in range(g.days):
+            for p in range(g.periods_per_day):
+                window = [p]
+                while len(window) < k and g.consecutive(d, window[-1]):
+                    window.append(window[-1] + 1)
+                if len(window) == k and all(fac_occ[(f, d, q)] for q in window):
+                    counts["long_run"] += 1
+
+    if problem.previous:
+        kept: Counter[tuple[int, int, int]] = Counter(
+            (s.class_id, s.day, s.period) for ss in per_class.values() for s in ss
+        )
+        for s in problem.previous:
+            key = (s.class_id, s.day, s.period)
+            if kept[key] > 0:
+                kept[key] -= 1
+            else:
+                counts["previous_distance"] += 1
+    return counts
