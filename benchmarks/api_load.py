@@ -259,8 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
 
-    print(f"\ngunicorn {args.workers} workers x {args.threads} threads, concurrency {args.concurrency}, "
-          f"{args.requests} requests per endpoint, PostgreSQL + Redis")
+    print(f"\ngunicorn {args.workers} workers x {args.threads} threads, "
+          f"concurrency {args.concurrency}, {args.requests} requests per endpoint, "
+          "PostgreSQL + Redis")
     header = f"{'endpoint':40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
     print(header)
     print("-" * len(header))
