@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
-from rest_framework.throttling import ScopedRateThrottle
+
+from sih28.throttling import ScopedThrottle
 
 
 class ObtainTokenView(ObtainAuthToken):
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "auth"

@@ -21,19 +21,22 @@ class CachedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        # A page read through .values() joins the tables its columns come from; counting
+        # needs only the filtered rows (see sih28.viewsets), so count that instead.
+        source = getattr(self.object_list, "count_source", self.object_list)
         seconds = settings.API_COUNT_CACHE_SECONDS
-        query = getattr(self.object_list, "query", None)
+        query = getattr(source, "query", None)
         if not seconds or query is None:
-            return super().count
+            return source.count()
         try:
             sql, params = query.sql_with_params()
         except Exception:  # noqa: BLE001 - an empty result set has no SQL; count it plainly
-            return super().count
+            return source.count()
         key = "pagecount:" + hashlib.sha1(f"{sql}|{params!r}".encode()).hexdigest()
         cached = cache.get(key)
         if cached is not None:
             return cached
-        value = super().count
+        value = source.count()
         if value >= settings.API_COUNT_CACHE_MIN_ROWS:
             cache.set(key, value, seconds)
         return value

@@ -86,6 +86,7 @@ class ValuesListMixin:
             return super().list(request, *args, **kwargs)  # type: ignore[misc]
         queryset = self.filter_queryset(self.get_queryset())
         rows = queryset.values(*dict.fromkeys(path for _, path, _ in plan))
+        rows.count_source = queryset  # type: ignore[attr-defined]  # count without the joins
         page = self.paginate_queryset(rows)
         if page is not None:
             return self.get_paginated_response(render_values(plan, list(page)))

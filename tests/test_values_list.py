@@ -72,3 +72,14 @@ def test_serializers_the_plan_cannot_translate_fall_back():
     from timetabling.serializers import GenerationJobSerializer
 
     assert values_plan(GenerationJobSerializer) is None
+
+
+def test_page_count_skips_the_joins_of_the_page_columns(everything, admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        body = admin_client.get("/api/attendance/?date=2026-03-06").json()
+    assert body["count"] == 1
+    [count_sql] = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"]]
+    assert "JOIN" not in count_sql

@@ -168,3 +168,22 @@ def test_openapi_schema_and_docs(admin_client):
                  "/api/timetable-slots/", "/api/generation-jobs/", "/api/faculty/workload/"]:
         assert path in paths
     assert admin_client.get("/api/docs/").status_code == 200
+
+
+
+def test_user_throttle_counts_requests_in_a_single_counter(admin_client, monkeypatch):
+    from django.core.cache import cache
+
+    from sih28.throttling import UserThrottle
+
+    monkeypatch.setattr(UserThrottle, "THROTTLE_RATES", {"user": "3/minute", "anon": None})
+    written = []
+    real_set = cache.set
+    monkeypatch.setattr(cache, "set", lambda *a, **k: written.append(a) or real_set(*a, **k))
+    codes = [admin_client.get("/api/departments/").status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    response = admin_client.get("/api/departments/")
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert response.json()["detail"]
+    # No request history is written back: the count lives in one atomic counter.
+    assert not [a for a in written if "throttle" in str(a[0])]
