@@ -89,7 +89,7 @@ def penalty_isolated(tm: TimeModel) -> None:
                 lits = [_occupied(tm, occ, b, d, q) for q in neighbours]
                 clause = [lit for lit in lits if lit is not None] + [iso]
                 if vs:
-                    clause.append(_occupied(tm, occ, b, d, p).Not())  # type: ignore[union-attr]
+                    clause.append(_occupied(tm, occ, b, d, p).Not())  # type: ignore[union-attr, arg-type]
                 tm.model.add_bool_or(clause)
             else:
                 tm.model.add(iso >= sum(vs) + fixed - sum(nb_vars))

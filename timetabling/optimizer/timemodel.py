@@ -57,7 +57,8 @@ class TimeModel:
             self.guards[group] = self.model.new_bool_var(f"guard_{group[0]}_{group[1]}")
         return [self.guards[group]]
 
-    def post(self, ct: cp_model.BoundedLinearExpression, group: Group) -> None:
+    def post(self, ct: cp_model.BoundedLinearExpression | bool, group: Group) -> None:
+        # (``sum(vars) <= k`` is typed bool by ortools' stubs but is a linear constraint.)
         self.model.add(ct).only_enforce_if(self.guard(group))
 
     def add_term(self, name: str, weight: int, count: cp_model.LinearExprT) -> None:
