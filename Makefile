@@ -30,6 +30,7 @@ test: venv lint
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(TEST_ENV) $(VENV)/bin/mypy
 
 test-sqlite: venv
 	$(TEST_ENV) $(PY) -m pytest -q
