@@ -29,7 +29,9 @@ class CachedCountPaginator(Paginator):
         if not seconds or query is None:
             return source.count()
         try:
-            sql, params = query.sql_with_params()
+            # Keyed by the filtered rows alone: compiling just the primary key column is much
+            # cheaper than the page's full SELECT with its joins.
+            sql, params = source.order_by().values("pk").query.sql_with_params()
         except Exception:  # noqa: BLE001 - an empty result set has no SQL; count it plainly
             return source.count()
         key = "pagecount:" + hashlib.sha1(f"{sql}|{params!r}".encode()).hexdigest()

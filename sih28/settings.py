@@ -165,7 +165,7 @@ REST_FRAMEWORK = {
 
 # Counts of at least this many rows are cached this long (see sih28.pagination).
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
-API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
+API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=1_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "SIH28 API",
