@@ -32,6 +32,7 @@ MODES = {
     # name: (DSN kind, traces sample rate)
     "off": (None, 0.0),
     "errors only (traces 0)": ("up", 0.0),
+    "traces 0.2 (the default)": ("up", 0.2),
     "traces 1.0 -> receiver": ("up", 1.0),
     "traces 1.0, receiver DOWN": ("down", 1.0),
 }
