@@ -194,6 +194,8 @@ def test_an_infeasible_institution_fails_with_an_explanation(admin_user, institu
     job = _run(admin_user)
     assert job.status == JobStatus.FAILED
     assert job.error.startswith("No feasible timetable exists for whole institution.")
+    # The optimizer's explanation names the teacher in the domain's words.
+    assert f"faculty {teacher.employee_id}" in job.error, job.error
     assert not TimetableSlot.objects.exists()
 
 
