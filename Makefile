@@ -5,11 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/sih28
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
-TEST_ENV := SECRET_KEY=test-only-secret-key DEBUG=0 SENTRY_DSN=
+# Tests ignore a developer's .env: each run states its whole configuration.
+TEST_ENV := ENV_FILE= SECRET_KEY=test-only-secret-key DEBUG=0 SENTRY_DSN= DATABASE_URL= REDIS_URL=
 
 .PHONY: venv demo test test-sqlite test-services lint migrate serve worker beat dashboard clean
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed .env
+
+# A local .env with a fresh SECRET_KEY, so manage.py works here with DEBUG off (never committed).
+.env:
+	@echo "writing .env with a new SECRET_KEY (see .env.example for every variable)"
+	@printf 'SECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

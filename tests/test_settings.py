@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _settings_probe(env: dict[str, str], expr: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items()
              if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SENTRY_DSN"}}
+    clean["ENV_FILE"] = ""  # a developer's .env must not answer for the environment
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c",
