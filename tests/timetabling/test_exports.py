@@ -10,7 +10,6 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from academics.models import TimeSlot
 from tests import factories
 from timetabling import exports, selectors
 
@@ -19,21 +18,10 @@ pytestmark = pytest.mark.django_db
 HEADER = ["batch", "subject", "faculty", "room", "day", "period", "length"]
 
 
-def _grid() -> None:
-    """MON-FRI: P1 09:00-09:50, P2 09:50-10:40, break, P3 11:00-11:50, P4 11:50-12:40."""
-    times = [(1, "09:00", "09:50"), (2, "09:50", "10:40"), (3, "11:00", "11:50"),
-             (4, "11:50", "12:40")]
-    for day in range(5):
-        for period, start, end in times:
-            TimeSlot.objects.create(day=day, period=period, start_time=dt.time.fromisoformat(start),
-                                    end_time=dt.time.fromisoformat(end))
-
-
 @pytest.fixture
-def timetable(db):
+def timetable(grid):
     """Job 1 (term from Wed 2026-01-07 to 2026-05-29): a theory class on MON P1, a two-period
     lab on TUE P3-P4 and a class combining two batches on WED P2."""
-    _grid()
     job = factories.GenerationJobFactory(term_start=dt.date(2026, 1, 7),
                                          term_end=dt.date(2026, 5, 29))
     b1 = factories.BatchFactory(code="CSE-3A")
@@ -154,8 +142,7 @@ def test_ics_uids_are_stable_between_exports(timetable):
     assert uids() == uids()
 
 
-def test_ics_without_a_term_starts_at_the_next_occurrence_and_never_ends(db):
-    _grid()
+def test_ics_without_a_term_starts_at_the_next_occurrence_and_never_ends(grid):
     slot = factories.TimetableSlotFactory(day=4, period=2)  # FRI P2, job without a term
     ics = exports.to_ics([slot], selectors.time_grid(), today=dt.date(2026, 3, 4))  # a Wed
     (event,) = _events(ics)

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from academics.models import TimeSlot
 from tests import factories
 from timetabling import selectors
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def grid(db) -> None:
-    """MON-FRI: P1 09:00-09:50, P2 09:50-10:40, break 10:40-11:00, P3 11:00-11:50,
-    P4 11:50-12:40."""
-    times = [(1, "09:00", "09:50"), (2, "09:50", "10:40"), (3, "11:00", "11:50"),
-             (4, "11:50", "12:40")]
-    for day in range(5):
-        for period, start, end in times:
-            TimeSlot.objects.create(day=day, period=period, start_time=dt.time.fromisoformat(start),
-                                    end_time=dt.time.fromisoformat(end))
 
 
 @pytest.fixture
