@@ -180,6 +180,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "timetabling.models.JobStatus",
+        "AttendanceStatusEnum": "timetabling.models.AttendanceStatus",
+    },
 }
 
 LOGIN_URL = "/admin/login/"

@@ -163,6 +163,7 @@ def test_server_errors_are_json_without_a_trace(admin_client, monkeypatch):
 def test_openapi_schema_and_docs(admin_client):
     schema = admin_client.get("/api/schema/?format=json")
     assert schema.status_code == 200
+    assert set(schema.json()["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
     paths = schema.json()["paths"]
     for path in ["/api/faculty/", "/api/students/", "/api/attendance/",
                  "/api/timetable-slots/", "/api/generation-jobs/", "/api/faculty/workload/"]:
@@ -187,3 +188,13 @@ def test_user_throttle_counts_requests_in_a_single_counter(admin_client, monkeyp
     assert response.json()["detail"]
     # No request history is written back: the count lives in one atomic counter.
     assert not [a for a in written if "throttle" in str(a[0])]
+
+
+def test_schema_generates_without_warnings():
+    import io
+
+    from django.core.management import call_command
+
+    err = io.StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=io.StringIO(), stderr=err)
+    assert "Warning" not in err.getvalue()
