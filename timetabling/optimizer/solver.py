@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 from . import constraints as hard
 from . import penalties as soft
 from .domain import Prepared, prepare
+from .evaluate import SOFT_NAMES
 from .model import (
     Penalty,
     Problem,
@@ -61,16 +62,6 @@ class CancelToken(Protocol):
     def is_set(self) -> bool: ...
 
 
-PENALTY_ORDER = (
-    "min_days",
-    "same_day",
-    "isolated",
-    "idle_gap",
-    "room_change",
-    "long_run",
-    "room_capacity",
-    "previous_distance",
-)
 
 
 def build_time_model(
@@ -213,7 +204,7 @@ def _room_heavy(prep: Prepared, tm: TimeModel, best: TimeSolution) -> bool:
 def _penalties(counts: dict[str, int], problem: Problem) -> tuple[Penalty, ...]:
     w = problem.weights
     return tuple(
-        Penalty(name, counts[name], getattr(w, name)) for name in PENALTY_ORDER if name in counts
+        Penalty(name, counts[name], getattr(w, name)) for name in SOFT_NAMES if name in counts
     )
 
 
