@@ -6,6 +6,8 @@ staff only. Each grid page links its iCalendar and CSV exports (``CODE.ics``, ``
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
@@ -94,15 +96,22 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "timetabling/index.html", context)
 
 
+def _scope(request: HttpRequest, kind: str, key: str) -> tuple[Any, Any, dict[str, Any]]:
+    """The job (or None for the published timetable), the batch/faculty/room shown, and the
+    selector arguments for its slots. Raises _Refused."""
+    job = _job(request)
+    obj = _subject(kind, key)
+    _, _, slot_filter = _KINDS[kind]
+    return job, obj, {"job_id": job.pk if job else None, slot_filter: obj.pk}
+
+
 @login_required(login_url=LOGIN_URL)
 def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     try:
-        job = _job(request)
-        obj = _subject(kind, key)
+        job, obj, slots_of = _scope(request, kind, key)
     except _Refused as refused:
         return _message(request, refused)
-    _, _, slot_filter = _KINDS[kind]
-    grid = selectors.timetable_grid(job_id=job.pk if job else None, **{slot_filter: obj.pk})
+    grid = selectors.timetable_grid(**slots_of)
     title, subtitle = _title(kind, obj)
     query = f"?job={job.pk}" if job else ""
     links = {fmt: reverse(f"timetable-{kind}-export", kwargs={"key": key, "fmt": fmt}) + query
@@ -117,12 +126,10 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
 @login_required(login_url=LOGIN_URL)
 def timetable_export(request: HttpRequest, kind: str, key: str, fmt: str) -> HttpResponse:
     try:
-        job = _job(request)
-        obj = _subject(kind, key)
+        job, obj, slots_of = _scope(request, kind, key)
     except _Refused as refused:
         return _message(request, refused)
-    _, _, slot_filter = _KINDS[kind]
-    slots = selectors.export_slots(job_id=job.pk if job else None, **{slot_filter: obj.pk})
+    slots = selectors.export_slots(**slots_of)
     title, _ = _title(kind, obj)
     try:
         result = exports.render(fmt, slots, selectors.time_grid(), name=title,
