@@ -5,10 +5,14 @@ each request; at a rate of thousands per minute that list is re-pickled and sent
 on every call. A counter per client and window costs one ``INCR``. The price is the usual
 fixed-window one: a client may spend its allowance at the end of one window and again at
 the start of the next.
+
+Counter keys are hashed: DRF's keys name the client's IP address or user id, and cache
+keys travel into traces (the Redis integration's span descriptions) and ``MONITOR``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from rest_framework import throttling
@@ -26,7 +30,7 @@ class FixedWindowMixin:
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
-        key = f"{self.key}:{window}"
+        key = f"throttle:{hashlib.sha256(self.key.encode()).hexdigest()[:32]}:{window}"
         try:
             count = self.cache.incr(key)
         except ValueError:  # first request of this window (or the counter just expired)

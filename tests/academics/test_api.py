@@ -190,6 +190,21 @@ def test_user_throttle_counts_requests_in_a_single_counter(admin_client, monkeyp
     assert not [a for a in written if "throttle" in str(a[0])]
 
 
+def test_throttle_counter_keys_name_no_client_address(api_client, monkeypatch):
+    """Cache keys reach traces (Redis span descriptions): no IP address or user id in them."""
+    from django.core.cache import cache
+
+    keys = []
+    for name in ("add", "incr"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(cache, name, lambda key, *a, _real=real, **k: keys.append(key)
+                            or _real(key, *a, **k))
+    api_client.post("/api/auth/token/", {"username": "x", "password": "y"}, format="json",
+                    REMOTE_ADDR="203.0.113.77")
+    assert [k for k in keys if k.startswith("throttle:")]
+    assert not [k for k in keys if "203.0.113" in k]
+
+
 def test_schema_generates_without_warnings():
     import io
 
