@@ -3,10 +3,11 @@ from __future__ import annotations
 import django_filters as filters
 
 from academics.models import Day
+from sih28.filters import FilterSet
 from timetabling.models import Attendance, AttendanceStatus, GenerationJob, JobStatus, TimetableSlot
 
 
-class GenerationJobFilter(filters.FilterSet):
+class GenerationJobFilter(FilterSet):
     status = filters.ChoiceFilter(choices=JobStatus.choices)
     department = filters.CharFilter(field_name="department__code")
     batch = filters.CharFilter(field_name="batch__code")
@@ -16,7 +17,7 @@ class GenerationJobFilter(filters.FilterSet):
         fields = ["status", "semester", "department", "batch"]
 
 
-class TimetableSlotFilter(filters.FilterSet):
+class TimetableSlotFilter(FilterSet):
     job = filters.NumberFilter(field_name="job_id")
     batch = filters.NumberFilter(field_name="batch_id")
     faculty = filters.NumberFilter(field_name="faculty_id")
@@ -29,7 +30,7 @@ class TimetableSlotFilter(filters.FilterSet):
         fields = ["job", "batch", "faculty", "room", "day", "active"]
 
 
-class AttendanceFilter(filters.FilterSet):
+class AttendanceFilter(FilterSet):
     student = filters.NumberFilter(field_name="student_id")
     slot = filters.NumberFilter(field_name="slot_id")
     status = filters.ChoiceFilter(choices=AttendanceStatus.choices)
@@ -42,5 +43,5 @@ class AttendanceFilter(filters.FilterSet):
         fields = ["student", "slot", "status", "date"]
 
 
-class WorkloadFilter(filters.FilterSet):
+class WorkloadFilter(FilterSet):
     department = filters.CharFilter(field_name="department__code")
