@@ -14,12 +14,40 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
 from rest_framework.relations import PKOnlyObject
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
-Column = tuple[str, str, Callable[[Any], Any] | None]  # output key, ORM path, transform
+
+class PerPage:
+    """A transform that needs per-request state (the current time zone): ``bind()`` is
+    called once per page and returns the per-value function."""
+
+    def __init__(self, field: serializers.DateTimeField) -> None:
+        self.field = field
+
+    def bind(self) -> Callable[[Any], Any]:
+        """``DateTimeField.to_representation`` with the time zone looked up once per page
+        instead of once per value (a large share of a page with a timestamp column)."""
+        field = self.field
+        tz = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        if tz is None or output_format is None or output_format.lower() != ISO_8601:
+            return field.to_representation
+
+        def render(value: Any) -> Any:
+            if isinstance(value, str) or not timezone.is_aware(value):
+                return field.to_representation(value)
+            text = value.astimezone(tz).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return render
+
+
+Column = tuple[str, str, Callable[[Any], Any] | PerPage | None]  # key, ORM path, transform
 
 _PLAIN = (
     serializers.BooleanField, serializers.CharField, serializers.ChoiceField,
@@ -46,6 +74,8 @@ def _column(name: str, field: serializers.Field, model: type) -> Column | None:
         attr = path[len("get_"):-len("_display")]
         labels = {k: str(v) for k, v in model._meta.get_field(attr).flatchoices}
         return name, attr, labels.get
+    if isinstance(field, serializers.DateTimeField):
+        return name, path, PerPage(field)
     return name, path, field.to_representation
 
 
@@ -67,10 +97,11 @@ def values_plan(serializer_class: type[serializers.Serializer]) -> tuple[Column,
 
 
 def render_values(plan: tuple[Column, ...], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    bound = [(name, path, t.bind() if isinstance(t, PerPage) else t) for name, path, t in plan]
     out = []
     for row in rows:
         item = {}
-        for name, path, transform in plan:
+        for name, path, transform in bound:
             value = row[path]
             item[name] = transform(value) if transform is not None and value is not None else value
         out.append(item)

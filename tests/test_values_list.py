@@ -99,3 +99,21 @@ def test_a_short_first_page_needs_no_count_query(everything, admin_client):
     assert second["count"] == 2
     assert len(second["results"]) == 1
     assert second["next"] is None
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Kolkata", "America/New_York"])
+def test_timestamps_equal_serializer_output_in_any_time_zone(tz, settings, everything,
+                                                             admin_client):
+    import json
+
+    from rest_framework.renderers import JSONRenderer
+
+    from timetabling.models import Attendance
+    from timetabling.serializers import AttendanceSerializer
+
+    settings.TIME_ZONE = tz
+    rows = admin_client.get("/api/attendance/").json()["results"]
+    expected = [dict(AttendanceSerializer(Attendance.objects.get(pk=r["id"])).data) for r in rows]
+    assert [r["marked_at"] for r in rows] == [
+        r["marked_at"] for r in json.loads(JSONRenderer().render(expected))]
+    assert tz == "UTC" or not rows[0]["marked_at"].endswith("Z")
