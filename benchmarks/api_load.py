@@ -14,6 +14,7 @@ the throttle counters shared between gunicorn workers, Redis (``--redis-url``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import io
 import json
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -240,8 +242,87 @@ def drive_wrk(port: int, token: str, path: str, *, seconds: float, concurrency: 
             "p50": float(p50), "p95": float(p95), "p99": float(p99)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+PATHS = [
+    "/api/faculty/",
+    "/api/students/?page=1",
+    "/api/attendance/?student={student}",
+    "/api/attendance/?date=2026-02-02",
+]
+
+
+def base_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """The server's environment: the benchmark database, no Sentry, throttles out of reach."""
+    return {**os.environ, "ENV_FILE": "", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+            "SECRET_KEY": "benchmark-only", "DEBUG": "0", "SENTRY_DSN": "",
+            "THROTTLE_USER": "100000000/minute", "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "sih28.settings"}
+
+
+def database_is_seeded(url: str) -> bool:
+    import psycopg2
+
+    try:
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM academics_student")
+            return cur.fetchone()[0] > 0
+    except psycopg2.Error:
+        return False
+
+
+def prepare(args: argparse.Namespace, env: dict[str, str]) -> str:
+    """Seed the database unless told to reuse it; return an admin's API token."""
+    if not args.skip_seed:
+        t0 = time.perf_counter()
+        _recreate_database(args.database_url)
+        _run([sys.executable, "manage.py", "migrate", "--noinput"], env)
+        counts = seed(args.database_url, faculty=args.faculty, students=args.students,
+                      attendance=args.attendance)
+        print(f"seeded {counts} in {time.perf_counter() - t0:.1f}s", flush=True)
+    return _token(env)
+
+
+@contextlib.contextmanager
+def serve(env: dict[str, str], *, workers: int, threads: int) -> Iterator[int]:
+    """gunicorn on a free loopback port, stopped on exit; yields the port."""
+    port = _free_port()
+    gunicorn = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "sih28.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--log-level", "warning",
+         *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else [])],
+        cwd=ROOT, env=env,
+    )
+    try:
+        _wait_for(port)
+        yield port
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+
+
+def load(port: int, token: str, args: argparse.Namespace) -> list[dict]:
+    """Drive every endpoint in turn; one result row per endpoint."""
+    import shutil
+
+    paths = [p.format(student=args.students // 2) for p in PATHS]
+    if args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk")):
+        return [drive_wrk(port, token, p, seconds=args.seconds, concurrency=args.concurrency)
+                for p in paths]
+    return [drive(port, token, p, requests=args.requests, concurrency=args.concurrency)
+            for p in paths]
+
+
+def describe_load(args: argparse.Namespace) -> str:
+    import shutil
+
+    use_wrk = args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk"))
+    driver = (f"wrk, {args.seconds:g} s per endpoint" if use_wrk
+              else f"Python threads, {args.requests} requests per endpoint")
+    return (f"gunicorn {args.workers} workers x {args.threads} threads, concurrency "
+            f"{args.concurrency}, {driver}, PostgreSQL + Redis")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/sih28_apiload")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--faculty", type=int, default=5_000)
@@ -256,56 +337,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--driver", choices=["auto", "wrk", "python"], default="auto",
                         help="load generator: wrk when installed (auto), else Python threads")
     parser.add_argument("--seconds", type=float, default=10.0, help="per endpoint, with wrk")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
     args = parser.parse_args(argv)
+    env = base_env(args.database_url, args.redis_url)
+    token = prepare(args, env)
+    with serve(env, workers=args.workers, threads=args.threads) as port:
+        rows = load(port, token, args)
 
-    env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
-           "SECRET_KEY": "benchmark-only", "DEBUG": "0", "SENTRY_DSN": "",
-           "THROTTLE_USER": "100000000/minute", "LOG_LEVEL": "WARNING",
-           "DJANGO_SETTINGS_MODULE": "sih28.settings"}
-    if not args.skip_seed:
-        t0 = time.perf_counter()
-        _recreate_database(args.database_url)
-        _run([sys.executable, "manage.py", "migrate", "--noinput"], env)
-        counts = seed(args.database_url, faculty=args.faculty, students=args.students,
-                      attendance=args.attendance)
-        print(f"seeded {counts} in {time.perf_counter() - t0:.1f}s")
-    token = _token(env)
-
-    port = _free_port()
-    gunicorn = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "sih28.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-         "--log-level", "warning",
-         *(["--worker-class", "gthread", "--threads", str(args.threads)]
-           if args.threads > 1 else [])],
-        cwd=ROOT, env=env,
-    )
-    try:
-        _wait_for(port)
-        student = args.students // 2
-        paths = [
-            "/api/faculty/",
-            "/api/students/?page=1",
-            f"/api/attendance/?student={student}",
-            "/api/attendance/?date=2026-02-02",
-        ]
-        import shutil
-
-        use_wrk = args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk"))
-        if use_wrk:
-            rows = [drive_wrk(port, token, p, seconds=args.seconds, concurrency=args.concurrency)
-                    for p in paths]
-        else:
-            rows = [drive(port, token, p, requests=args.requests, concurrency=args.concurrency)
-                    for p in paths]
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
-
-    load = (f"wrk, {args.seconds:g} s per endpoint" if use_wrk
-            else f"Python threads, {args.requests} requests per endpoint")
-    print(f"\ngunicorn {args.workers} workers x {args.threads} threads, "
-          f"concurrency {args.concurrency}, {load}, PostgreSQL + Redis")
+    print(f"\n{describe_load(args)}")
     header = f"{'endpoint':40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
     print(header)
     print("-" * len(header))
