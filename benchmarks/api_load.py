@@ -43,6 +43,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+#: Where the machine's CPU goes, by process name: the server, the database, the cache.
+COMPONENTS = {"gunicorn": "app", "postgres": "db", "redis-server": "redis"}
+
+
+def cpu_by_component() -> dict[str, float]:
+    """CPU seconds used so far by every process of each component (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(COMPONENTS.values(), 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:]
+        component = COMPONENTS.get(name)
+        if component:
+            fields = rest.split()
+            totals[component] += (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
 def _recreate_database(url: str) -> None:
     import psycopg2
 
@@ -201,6 +222,7 @@ def drive(port: int, token: str, path: str, *, requests: int, concurrency: int) 
         conn.getresponse().read()
         conn.close()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    cpu_before = cpu_by_component()
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -209,7 +231,8 @@ def drive(port: int, token: str, path: str, *, requests: int, concurrency: int) 
     elapsed = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100)
     return {"path": path, "n": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
-            "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000}
+            "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000,
+            "cpu_ms": _cpu_ms_per_request(cpu_before, len(latencies))}
 
 
 WRK_REPORT = """
@@ -234,12 +257,14 @@ def drive_wrk(port: int, token: str, path: str, *, seconds: float, concurrency: 
     header = f"Authorization: Token {token}"
     base = [shutil.which("wrk") or "wrk", "-t2", f"-c{concurrency}", "-H", header]
     subprocess.run([*base, "-d2s", url], check=True, capture_output=True)  # warm-up
+    cpu_before = cpu_by_component()
     out = subprocess.run([*base, f"-d{seconds:g}s", "-s", script.name, url], check=True,
                          capture_output=True, text=True).stdout
     Path(script.name).unlink()
     n, errors, duration, p50, p95, p99 = out.split("RESULT", 1)[1].split()
     return {"path": path, "n": int(n), "errors": int(errors), "rps": int(n) / float(duration),
-            "p50": float(p50), "p95": float(p95), "p99": float(p99)}
+            "p50": float(p50), "p95": float(p95), "p99": float(p99),
+            "cpu_ms": _cpu_ms_per_request(cpu_before, int(n))}
 
 
 PATHS = [
@@ -300,16 +325,24 @@ def serve(env: dict[str, str], *, workers: int, threads: int) -> Iterator[int]:
         gunicorn.wait(timeout=30)
 
 
+def _cpu_ms_per_request(before: dict[str, float], requests: int) -> dict[str, float]:
+    after = cpu_by_component()
+    return {c: (after[c] - before[c]) * 1000 / max(1, requests) for c in after}
+
+
 def load(port: int, token: str, args: argparse.Namespace) -> list[dict]:
     """Drive every endpoint in turn; one result row per endpoint."""
     import shutil
 
-    paths = [p.format(student=args.students // 2) for p in PATHS]
-    if args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk")):
-        return [drive_wrk(port, token, p, seconds=args.seconds, concurrency=args.concurrency)
-                for p in paths]
-    return [drive(port, token, p, requests=args.requests, concurrency=args.concurrency)
-            for p in paths]
+    use_wrk = args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk"))
+    rows = []
+    for path in (p.format(student=args.students // 2) for p in PATHS):
+        if use_wrk:
+            row = drive_wrk(port, token, path, seconds=args.seconds, concurrency=args.concurrency)
+        else:
+            row = drive(port, token, path, requests=args.requests, concurrency=args.concurrency)
+        rows.append(row)
+    return rows
 
 
 def describe_load(args: argparse.Namespace) -> str:
@@ -349,12 +382,14 @@ def main(argv: list[str] | None = None) -> int:
         rows = load(port, token, args)
 
     print(f"\n{describe_load(args)}")
-    header = f"{'endpoint':40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    header = (f"{'endpoint':36} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+              f"{'errors':>6} | {'CPU ms per request: app':>23} {'db':>5} {'redis':>5}")
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['path']:40} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
-              f"{r['errors']:7d}")
+        cpu = r["cpu_ms"]
+        print(f"{r['path']:36} {r['rps']:6.0f} {r['p50']:7.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
+              f"{r['errors']:6d} | {cpu['app']:23.2f} {cpu['db']:5.2f} {cpu['redis']:5.2f}")
     return 0 if all(r["errors"] == 0 for r in rows) else 1
 
 

@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
                     "rps": sum(r["n"] for r in rows) / sum(r["n"] / r["rps"] for r in rows),
                     "p95": {r["path"]: r["p95"] for r in rows},
                     "errors": sum(r["errors"] for r in rows),
+                    "app_cpu_ms": sum(r["cpu_ms"]["app"] * r["n"] for r in rows)
+                    / sum(r["n"] for r in rows),
                     "receiver_cpu_share": (_cpu_seconds(receiver.pid) - receiver_cpu)
                     / elapsed / (os.cpu_count() or 1),
                 })
@@ -139,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
           f"server, database, load generator and receiver")
     short = {p: p.split("/api/")[1][:18] for p in paths}
     header = (f"{'mode':28} {'req/s':>7} {'ratio':>6} " + " ".join(
-        f"{'p95 ' + short[p]:>23}" for p in paths) + f" {'p95 ratio':>9} {'receiver':>8}")
+        f"{'p95 ' + short[p]:>23}" for p in paths)
+        + f" {'p95 ratio':>9} {'app CPU':>9} {'receiver':>8}")
     print(header)
     print("-" * len(header))
     base_rps = median_rps("off")
@@ -149,12 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         p95_ratio = max(median_p95(mode, p) / median_p95("off", p) for p in paths)
         ratios[mode] = (rps / base_rps, p95_ratio)
         share = statistics.median(r["receiver_cpu_share"] for r in results[mode])
+        app_ms = statistics.median(r["app_cpu_ms"] for r in results[mode])
         print(f"{mode:28} {rps:7.0f} {rps / base_rps:6.3f} " + " ".join(
             f"{median_p95(mode, p):20.1f} ms" for p in paths)
-            + f" {p95_ratio:9.3f} {share:7.1%}")
+            + f" {p95_ratio:9.3f} {app_ms:6.2f} ms {share:7.1%}")
     print("\nratio: requests per second against 'off' (all endpoints); p95 ratio: the worst "
-          "endpoint's p95 against 'off';\nreceiver: the receiver process's share of the "
-          "machine's CPU while the mode ran.")
+          "endpoint's p95 against 'off';\napp CPU: CPU time of the gunicorn processes per "
+          "request (the SDK's own cost is the difference to 'off');\nreceiver: the receiver "
+          "process's share of the machine's CPU while the mode ran.")
     print(f"target throughput ratio >= 0.90 with traces at 1.0: {ratios['traces 1.0'][0]:.3f}")
     print(f"target p95 ratio <= 1.10 with the receiver down:   "
           f"{ratios['traces 1.0, receiver down'][1]:.3f}")
