@@ -10,10 +10,13 @@ translate (a method field, a nested serializer) simply takes DRF's ordinary path
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.relations import PKOnlyObject
@@ -23,16 +26,27 @@ from rest_framework.settings import api_settings
 
 
 class PerPage:
-    """A transform that needs per-request state (the current time zone): ``bind()`` is
-    called once per page and returns the per-value function."""
+    """A transform that needs per-request state (the current time zone, the date format
+    setting): ``bind()`` is called once per page and returns the per-value function."""
 
-    def __init__(self, field: serializers.DateTimeField) -> None:
+    def __init__(self, field: serializers.DateField | serializers.DateTimeField) -> None:
         self.field = field
 
     def bind(self) -> Callable[[Any], Any]:
+        field = self.field
+        if isinstance(field, serializers.DateTimeField):
+            return self._bind_datetime(field)
+        output_format = getattr(field, "format", api_settings.DATE_FORMAT)
+        if output_format is None or output_format.lower() != ISO_8601:
+            return field.to_representation
+        # DateField.to_representation for a date, minus its per-value checks.
+        return lambda value: (value.isoformat() if type(value) is datetime.date
+                              else field.to_representation(value))
+
+    @staticmethod
+    def _bind_datetime(field: serializers.DateTimeField) -> Callable[[Any], Any]:
         """``DateTimeField.to_representation`` with the time zone looked up once per page
         instead of once per value (a large share of a page with a timestamp column)."""
-        field = self.field
         tz = field.timezone if hasattr(field, "timezone") else field.default_timezone()
         output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
         if tz is None or output_format is None or output_format.lower() != ISO_8601:
@@ -57,6 +71,42 @@ _PLAIN = (
 )
 
 
+def _model_field(model: type, path: str) -> models.Field | None:
+    """The model field an ORM path (``student__roll_number``) ends at, if it is concrete."""
+    field = None
+    for part in path.split("__"):
+        if model is None:
+            return None
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        model = field.related_model if field.is_relation else None
+    return field if isinstance(field, models.Field) and field.concrete else None
+
+
+#: Serializer fields whose to_representation returns a column of these model fields as it
+#: is: str() of a string, int() of an integer, a choice key that is its own string.
+_IDENTITY = {
+    serializers.CharField: (models.CharField, models.TextField),
+    serializers.IntegerField: (models.IntegerField, models.AutoField),
+    serializers.BooleanField: (models.BooleanField,),
+}
+
+
+def _is_identity(field: serializers.Field, model_field: models.Field | None) -> bool:
+    if model_field is None:  # (None values never reach a transform)
+        return False
+    if isinstance(field, serializers.ChoiceField):
+        return isinstance(model_field, models.CharField) and all(
+            key == value for key, value in field.choice_strings_to_values.items())
+    # The serializer field's class must use that base class's own to_representation
+    # (EmailField does; BigIntegerField, which may return a string, does not).
+    kinds = next((v for k, v in _IDENTITY.items() if isinstance(field, k)
+                  and type(field).to_representation is k.to_representation), ())
+    return isinstance(model_field, kinds) and not isinstance(model_field, models.ForeignKey)
+
+
 def _column(name: str, field: serializers.Field, model: type) -> Column | None:
     source = field.source
     if source == "*" or isinstance(
@@ -67,6 +117,8 @@ def _column(name: str, field: serializers.Field, model: type) -> Column | None:
     if isinstance(field, serializers.SlugRelatedField):
         return name, f"{path}__{field.slug_field}", None
     if isinstance(field, serializers.PrimaryKeyRelatedField):
+        if field.pk_field is None:  # to_representation(obj) is obj.pk: the column itself
+            return name, path, None
         return name, path, (lambda pk, f=field: f.to_representation(PKOnlyObject(pk)))
     if not isinstance(field, _PLAIN):
         return None
@@ -74,8 +126,10 @@ def _column(name: str, field: serializers.Field, model: type) -> Column | None:
         attr = path[len("get_"):-len("_display")]
         labels = {k: str(v) for k, v in model._meta.get_field(attr).flatchoices}
         return name, attr, labels.get
-    if isinstance(field, serializers.DateTimeField):
+    if isinstance(field, serializers.DateField | serializers.DateTimeField):
         return name, path, PerPage(field)
+    if _is_identity(field, _model_field(model, path)):
+        return name, path, None
     return name, path, field.to_representation
 
 

@@ -117,3 +117,18 @@ def test_timestamps_equal_serializer_output_in_any_time_zone(tz, settings, every
     assert [r["marked_at"] for r in rows] == [
         r["marked_at"] for r in json.loads(JSONRenderer().render(expected))]
     assert tz == "UTC" or not rows[0]["marked_at"].endswith("Z")
+
+
+def test_plain_columns_pass_through_and_conversions_stay():
+    """Columns whose serializer field would return them unchanged skip the call; the rest
+    keep the field's own conversion (the parity tests above check the output)."""
+    from academics.serializers import StudentSerializer
+    from timetabling.serializers import AttendanceSerializer
+
+    plan = {name: transform for name, _, transform in values_plan(AttendanceSerializer)}
+    assert plan["roll_number"] is None and plan["status"] is None and plan["subject"] is None
+    assert plan["student"] is None  # a primary key without pk_field is the column itself
+    # BigIntegerField may turn ids into strings (COERCE_BIG_INT_TO_STRING): kept.
+    assert plan["id"] is not None
+    assert plan["date"] is not None and plan["marked_at"] is not None
+    assert {name for name, _, t in values_plan(StudentSerializer) if t is not None} == {"id"}
