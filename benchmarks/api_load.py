@@ -37,7 +37,7 @@ DAYS = 100  # teaching days the attendance is spread over
 BATCH_SIZE = 50
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -47,20 +47,24 @@ def _free_port() -> int:
 COMPONENTS = {"gunicorn": "app", "postgres": "db", "redis-server": "redis"}
 
 
+def process_cpu(stat: Path) -> tuple[str, float]:
+    """A process's name and user + system CPU seconds, from its ``/proc/<pid>/stat``."""
+    text = stat.read_text()
+    fields = text[text.rindex(")") + 2:].split()
+    seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return text[text.index("(") + 1:text.rindex(")")], seconds
+
+
 def cpu_by_component() -> dict[str, float]:
     """CPU seconds used so far by every process of each component (from /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
     totals = dict.fromkeys(COMPONENTS.values(), 0.0)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            text = stat.read_text()
+            name, seconds = process_cpu(stat)
         except OSError:
             continue
-        name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:]
-        component = COMPONENTS.get(name)
-        if component:
-            fields = rest.split()
-            totals[component] += (int(fields[11]) + int(fields[12])) / tick
+        if name in COMPONENTS:
+            totals[COMPONENTS[name]] += seconds
     return totals
 
 
@@ -309,7 +313,7 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> str:
 @contextlib.contextmanager
 def serve(env: dict[str, str], *, workers: int, threads: int) -> Iterator[int]:
     """gunicorn on a free loopback port, stopped on exit; yields the port."""
-    port = _free_port()
+    port = free_port()
     gunicorn = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "sih28.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
@@ -330,11 +334,15 @@ def _cpu_ms_per_request(before: dict[str, float], requests: int) -> dict[str, fl
     return {c: (after[c] - before[c]) * 1000 / max(1, requests) for c in after}
 
 
-def load(port: int, token: str, args: argparse.Namespace) -> list[dict]:
-    """Drive every endpoint in turn; one result row per endpoint."""
+def _use_wrk(args: argparse.Namespace) -> bool:
     import shutil
 
-    use_wrk = args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk"))
+    return args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk") is not None)
+
+
+def load(port: int, token: str, args: argparse.Namespace) -> list[dict]:
+    """Drive every endpoint in turn; one result row per endpoint."""
+    use_wrk = _use_wrk(args)
     rows = []
     for path in (p.format(student=args.students // 2) for p in PATHS):
         if use_wrk:
@@ -346,10 +354,7 @@ def load(port: int, token: str, args: argparse.Namespace) -> list[dict]:
 
 
 def describe_load(args: argparse.Namespace) -> str:
-    import shutil
-
-    use_wrk = args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk"))
-    driver = (f"wrk, {args.seconds:g} s per endpoint" if use_wrk
+    driver = (f"wrk, {args.seconds:g} s per endpoint" if _use_wrk(args)
               else f"Python threads, {args.requests} requests per endpoint")
     return (f"gunicorn {args.workers} workers x {args.threads} threads, concurrency "
             f"{args.concurrency}, {driver}, PostgreSQL + Redis")

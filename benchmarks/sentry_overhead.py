@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,12 +37,6 @@ MODES = {
     "traces 1.0": ("up", 1.0),
     "traces 1.0, receiver down": ("down", 1.0),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- the receiver (its own process): reads each envelope and answers 200 -------------------
@@ -71,9 +64,7 @@ async def _serve_receiver(port: int) -> None:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return api_load.process_cpu(Path(f"/proc/{pid}/stat"))[1]
 
 
 # --- the driver --------------------------------------------------------------------------------
@@ -94,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     env = api_load.base_env(args.database_url, args.redis_url)
     args.skip_seed = args.skip_seed or api_load.database_is_seeded(args.database_url)
     token = api_load.prepare(args, env)
-    up_port, down_port = _free_port(), _free_port()
+    up_port, down_port = api_load.free_port(), api_load.free_port()
     receiver = subprocess.Popen([sys.executable, "-m", "benchmarks.sentry_overhead",
                                  "--_receiver", str(up_port)], cwd=api_load.ROOT)
     results: dict[str, list[dict]] = {m: [] for m in MODES}
