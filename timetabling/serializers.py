@@ -52,8 +52,9 @@ class TimetableSlotSerializer(serializers.ModelSerializer):
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
-    roll_number = serializers.CharField(source="student.roll_number", read_only=True)
-    subject = serializers.CharField(source="slot.offering.subject.code", read_only=True)
+    # Annotations of selectors.attendance_list, which every attendance read goes through.
+    roll_number = serializers.CharField(read_only=True)
+    subject = serializers.CharField(source="subject_code", read_only=True)
 
     class Meta:
         model = Attendance

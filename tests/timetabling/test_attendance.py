@@ -90,3 +90,16 @@ def test_attendance_filters(staff_client, published_slot):
     assert staff_client.get(f"/api/attendance/?student={me.pk}").json()["count"] == 2
     assert staff_client.get("/api/attendance/?status=absent").json()["count"] == 1
     assert staff_client.get(f"/api/attendance/?date={MONDAY}").json()["count"] == 1
+
+
+def test_every_attendance_response_names_the_roll_number_and_subject(faculty_client,
+                                                                     published_slot):
+    """The two come from the selector's subqueries, not joins; the write, list and detail
+    responses all go through it."""
+    me = published_slot.batch.students.get()
+    expected = {"roll_number": me.roll_number, "subject": published_slot.offering.subject.code}
+    created = _mark(faculty_client, published_slot, MONDAY, [(me, "present")]).json()
+    listed = faculty_client.get("/api/attendance/").json()["results"]
+    detail = faculty_client.get(f"/api/attendance/{created[0]['id']}/").json()
+    for row in [*created, *listed, detail]:
+        assert {key: row[key] for key in expected} == expected
