@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
+from .clock import Clock
 from .model import SolveOptions
 from .solver import CancelToken, SearchWatch, TimeSolution, capture, make_solver
 from .timemodel import TimeModel, XKey
@@ -133,6 +134,7 @@ def improve(
     best: TimeSolution,
     options: SolveOptions,
     *,
+    clock: Clock,
     deadline: float,
     rng: random.Random,
     on_improve: Callable[[int], object] | None = None,
@@ -142,7 +144,7 @@ def improve(
     room_of: dict[int, int] | None = None,
     stop_at: int | None = None,
 ) -> tuple[TimeSolution, bool]:
-    """Improve ``best`` until ``deadline``; returns (best, cancelled).
+    """Improve ``best`` until ``clock`` reaches ``deadline``; returns (best, cancelled).
 
     ``tied`` lists, per ``x`` key, further Boolean variable indices (its room choices in the
     joint model) that are freed and fixed together with it. The search stops early once the
@@ -171,8 +173,12 @@ def improve(
     n_vars = len(proto.variables)
     round_no = 0
     while True:
-        now = time.monotonic()
-        if now >= deadline - 0.05 or (stop_at is not None and best.objective <= stop_at):
+        now = clock.now()
+        if (
+            now >= deadline - 0.05
+            or clock.expired()
+            or (stop_at is not None and best.objective <= stop_at)
+        ):
             return best, False
         if cancel is not None and cancel.is_set():
             return best, True
@@ -201,8 +207,10 @@ def improve(
         hint.values.clear()
         hint.vars.extend(range(n_vars))
         hint.values.extend(best.values)
-        solver = make_solver(options, min(sub_time, deadline - now), seed_offset=round_no)
-        watch = SearchWatch(now, cancel, None, report=False)
+        solver = make_solver(
+            options, min(sub_time, deadline - now), seed_offset=round_no, clock=clock
+        )
+        watch = SearchWatch(time.monotonic(), cancel, None, report=False, clock=clock)
         status = watch.run(solver, tm.model)
         for i in fixed_idx:
             dom = proto.variables[i].domain
@@ -217,7 +225,7 @@ def improve(
                     sizes[name],
                     solver.status_name(status),
                     int(solver.objective_value) if status in (2, 4) else -1,
-                    time.monotonic() - now,
+                    clock.now() - now,
                 )
             )
         if status == cp_model.OPTIMAL:

@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 
 from . import constraints as hard
 from . import penalties as soft
+from .clock import Clock
 from .domain import Prepared, prepare
 from .evaluate import SOFT_NAMES
 from .model import (
@@ -60,8 +61,6 @@ ROOM_HEAVY_RATIO = 0.5  # skip the time LNS when room costs exceed this share of
 
 class CancelToken(Protocol):
     def is_set(self) -> bool: ...
-
-
 
 
 def build_time_model(
@@ -104,8 +103,10 @@ class SearchWatch:
         on_progress: ProgressFn | None,
         soft_deadline: float | None = None,
         report: bool = True,
+        clock: Clock | None = None,
     ) -> None:
         self.start = start
+        self.clock = clock
         self.cancel = cancel
         self.on_progress = on_progress
         self.soft_deadline = soft_deadline
@@ -145,6 +146,8 @@ class SearchWatch:
         finally:
             self._done.set()
             thread.join()
+            if self.clock is not None:
+                self.clock.charge(solver)
 
     def _poll(self) -> None:
         while not self._done.wait(0.05):
@@ -164,10 +167,14 @@ class SearchWatch:
 
 
 def make_solver(
-    options: SolveOptions, time_limit: float, seed_offset: int = 0
+    options: SolveOptions, time_limit: float, seed_offset: int = 0, clock: Clock | None = None
 ) -> cp_model.CpSolver:
+    """A solver limited to ``time_limit`` of ``clock``'s unit (wall seconds without one)."""
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    if clock is None:
+        solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    else:
+        clock.limit_solver(solver, time_limit)
     solver.parameters.num_workers = max(1, options.workers)
     solver.parameters.random_seed = options.seed + seed_offset
     return solver
@@ -219,11 +226,10 @@ def solve(
     from .lns import improve
 
     options = options or SolveOptions()
-    start = time.monotonic()
-    deadline = start + options.time_limit_s
-
-    def elapsed() -> float:
-        return time.monotonic() - start
+    # One worker: budgeted in deterministic time, so the same seed gives the same result.
+    clock = Clock(options.time_limit_s, deterministic=options.workers <= 1)
+    start = clock.start
+    elapsed = clock.wall
 
     prep = prepare(problem)
     issues = explain_mod.precheck(prep)
@@ -239,12 +245,21 @@ def solve(
     n_vars = len(tm.model.proto.variables)
     n_cons = len(tm.model.proto.constraints)
 
-    total = max(0.05, deadline - time.monotonic())
+    total = max(0.05, clock.remaining())
     room_reserve = min(10.0, max(0.5, 0.05 * total)) if total > 2 else 0.3 * total
     phase1 = max(1.0, PHASE1_SHARE * (total - room_reserve))
-    watch = SearchWatch(start, cancel, on_progress, soft_deadline=start + phase1)
-    solver = make_solver(options, total - room_reserve)
-    status = watch.run(solver, tm.model)
+    if clock.deterministic:
+        # Stop at the end of phase 1; carry on only while there is no solution yet.
+        watch = SearchWatch(start, cancel, on_progress, clock=clock)
+        solver = make_solver(options, min(phase1, total - room_reserve), clock=clock)
+        status = watch.run(solver, tm.model)
+        if status == cp_model.UNKNOWN and not watch.cancelled:
+            solver = make_solver(options, total - room_reserve - clock.now(), clock=clock)
+            status = watch.run(solver, tm.model)
+    else:
+        watch = SearchWatch(start, cancel, on_progress, soft_deadline=start + phase1)
+        solver = make_solver(options, total - room_reserve)
+        status = watch.run(solver, tm.model)
 
     if watch.cancelled:
         return Result(Status.CANCELLED, stats=Stats(n_vars, n_cons, watch.first, elapsed()))
@@ -263,14 +278,15 @@ def solve(
     best = capture(solver, tm)
     bound = float(solver.best_objective_bound)
     proven = status == cp_model.OPTIMAL
-    lns_deadline = start + TIME_LNS_SHARE * options.time_limit_s
+    lns_deadline = TIME_LNS_SHARE * options.time_limit_s
     if not proven and _room_heavy(prep, tm, best):
-        lns_deadline = time.monotonic()  # rooms are the problem: go to the joint LNS now
+        lns_deadline = clock.now()  # rooms are the problem: go to the joint LNS now
     if not proven:
         best, cancelled = improve(
             tm,
             best,
             options,
+            clock=clock,
             deadline=lns_deadline,
             rng=random.Random(options.seed),
             on_improve=lambda obj: (
@@ -289,7 +305,7 @@ def solve(
     rm = build_room_model(prep, cands)
     greedy = greedy_rooms(rm, list(range(len(cands))))
     if len(greedy) == len(cands):
-        greedy = improve_rooms(rm, greedy, deadline=deadline)
+        greedy = improve_rooms(rm, greedy, deadline=clock.wall_deadline())
     assignment = greedy
     gcounts = room_counts(prep, cands, greedy)
     bound_part = best.counts.get("room_capacity", 0) * problem.weights.room_capacity
@@ -300,15 +316,15 @@ def solve(
         # the greedy got stuck (multi-period sessions) or left room changes: CP-SAT
         rm.model.minimize(objective_of(rm.terms))
         hint_rooms(rm, greedy)
-        room_time = min(deadline - time.monotonic(), max(1.0, ROOM_SHARE * options.time_limit_s))
-        rsolver = make_solver(options, max(0.5, room_time), seed_offset=7)
-        rwatch = SearchWatch(start, cancel, None, report=False)
+        room_time = min(clock.remaining(), max(1.0, ROOM_SHARE * options.time_limit_s))
+        rsolver = make_solver(options, max(0.5, room_time), seed_offset=7, clock=clock)
+        rwatch = SearchWatch(start, cancel, None, report=False, clock=clock)
         rstatus = rwatch.run(rsolver, rm.model)
         if rwatch.cancelled:
             return Result(Status.CANCELLED, stats=Stats(n_vars, n_cons, watch.first, elapsed()))
         if rstatus not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and len(greedy) < len(cands):
             return _solve_joint(
-                problem, prep, tm, best, None, options, start, deadline, cancel, watch.first, bound
+                problem, prep, tm, best, None, options, clock, cancel, watch.first, bound
             )
         if rstatus in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
             len(greedy) < len(cands)
@@ -319,7 +335,7 @@ def solve(
     counts = {k: v for k, v in best.counts.items() if k != "room_capacity"}
     counts.update(room_counts(prep, cands, assignment))
     objective = sum(getattr(problem.weights, k) * v for k, v in counts.items())
-    if objective > bound and deadline - time.monotonic() > 1.0:
+    if objective > bound and clock.remaining() > 1.0:
         rooms_of = {(cands[k].ci, cands[k].day, cands[k].start): ri for k, ri in assignment.items()}
         return _solve_joint(
             problem,
@@ -328,8 +344,7 @@ def solve(
             best,
             rooms_of,
             options,
-            start,
-            deadline,
+            clock,
             cancel,
             watch.first,
             bound,
@@ -361,8 +376,7 @@ def _solve_joint(
     best: TimeSolution,
     rooms_of: dict[tuple[int, int, int], int] | None,
     options: SolveOptions,
-    start: float,
-    deadline: float,
+    clock: Clock,
     cancel: CancelToken | None,
     first: float | None,
     bound: float,
@@ -387,14 +401,12 @@ def _solve_joint(
     keys = list(jm.x)
     tied = {key: [v.index for _, v in rm.w[k]] for k, key in enumerate(keys)}
 
-    def elapsed() -> float:
-        return time.monotonic() - start
-
+    elapsed = clock.wall
     for key, v in jm.x.items():
         jm.model.add_hint(v, best.values[tm_times.x[key].index])
     status = cp_model.UNKNOWN
-    solver = make_solver(options, max(2.0, deadline - time.monotonic()), seed_offset=13)
-    watch = SearchWatch(start, cancel, None, report=False)
+    solver = make_solver(options, max(2.0, clock.remaining()), seed_offset=13, clock=clock)
+    watch = SearchWatch(clock.start, cancel, None, report=False, clock=clock)
     if rooms_of is not None:
         # complete the incumbent: every x and w fixed, auxiliaries derived
         saved = []
@@ -413,7 +425,7 @@ def _solve_joint(
             dom[0] = 0
             dom[1] = 1
     if rooms_of is None or status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        solver = make_solver(options, max(2.0, deadline - time.monotonic()), seed_offset=17)
+        solver = make_solver(options, max(2.0, clock.remaining()), seed_offset=17, clock=clock)
         status = watch.run(solver, jm.model)
     if watch.cancelled:
         return Result(Status.CANCELLED, stats=Stats(n_vars, n_cons, first, elapsed()))
@@ -438,7 +450,7 @@ def _solve_joint(
         jm.model.clear_hints()
         for i, val in enumerate(jbest.values):
             jm.model.add_hint(jm.model.get_int_var_from_proto_index(i), val)
-        solver = make_solver(options, max(0.5, deadline - time.monotonic()), seed_offset=19)
+        solver = make_solver(options, max(0.5, clock.remaining()), seed_offset=19, clock=clock)
         status = watch.run(solver, jm.model)
         if watch.cancelled:
             return Result(Status.CANCELLED, stats=Stats(n_vars, n_cons, first, elapsed()))
@@ -456,7 +468,8 @@ def _solve_joint(
             jm,
             jbest,
             options,
-            deadline=deadline,
+            clock=clock,
+            deadline=options.time_limit_s,
             rng=random.Random(options.seed + 1),
             on_improve=(lambda obj: on_progress(Progress(obj, bound, elapsed())))
             if on_progress

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import threading
 import time
 
@@ -78,6 +80,24 @@ def test_same_seed_one_worker_gives_same_result(build, mk):
     b = solve(p, opts)
     assert a.status == Status.OPTIMAL
     assert a.sessions == b.sessions and a.objective == b.objective
+
+
+def test_same_seed_one_worker_gives_same_result_when_the_time_limit_cuts_the_search():
+    """One worker is budgeted in CP-SAT's deterministic time: a busier machine changes how
+    long each phase takes, not where it stops."""
+    p = medium()
+    opts = SolveOptions(time_limit_s=6, workers=1, seed=5)
+    a = solve(p, opts)
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        b = solve(p, opts)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert a.status == Status.FEASIBLE  # not proven optimal: the budget ended the search
+    assert a.sessions == b.sessions and a.objective == b.objective
+    assert a.stats.wall_time_s < 3 * 6
 
 
 def test_cancel_before_start_returns_cancelled_at_once():
