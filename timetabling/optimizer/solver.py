@@ -52,10 +52,7 @@ ProgressFn = Callable[[Progress], None]
 
 # Shares of the time limit: plain CP-SAT on the time model until PHASE1_SHARE (once a
 # solution exists), LNS on the time model until TIME_LNS_SHARE, then rooms and joint LNS.
-# When rooms are the problem (ROOM_HEAVY_RATIO) the time LNS is skipped and the plain
-# search goes on until ROOM_HEAVY_PHASE1_SHARE instead.
-PHASE1_SHARE = 0.2
-ROOM_HEAVY_PHASE1_SHARE = 0.45
+PHASE1_SHARE = 0.45
 TIME_LNS_SHARE = 0.65
 JOINT_FULL_MAX_VARS = 5000  # joint models up to this size are solved whole, not by LNS
 ROOM_SHARE = 0.1  # CP-SAT on the room model (times fixed) when the heuristics leave costs
@@ -211,33 +208,6 @@ def _room_heavy(prep: Prepared, tm: TimeModel, best: TimeSolution) -> bool:
     return room_cost - bound_part > ROOM_HEAVY_RATIO * max(1, time_cost)
 
 
-def _resume(
-    tm: TimeModel,
-    best: TimeSolution,
-    bound: float,
-    options: SolveOptions,
-    clock: Clock,
-    until: float,
-    cancel: CancelToken | None,
-) -> tuple[TimeSolution, float, bool, bool]:
-    """Plain CP-SAT on the time model again, hinted with ``best``, until ``clock`` reads
-    ``until``; returns (best, bound, proven optimal, cancelled)."""
-    hint = tm.model.proto.solution_hint
-    hint.vars.clear()
-    hint.values.clear()
-    hint.vars.extend(range(len(best.values)))
-    hint.values.extend(best.values)
-    watch = SearchWatch(clock.start, cancel, None, report=False, clock=clock)
-    solver = make_solver(options, until - clock.now(), seed_offset=3, clock=clock)
-    status = watch.run(solver, tm.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return best, bound, False, watch.cancelled
-    bound = max(bound, float(solver.best_objective_bound))
-    if int(round(solver.objective_value)) < best.objective:
-        best = capture(solver, tm)
-    return best, bound, status == cp_model.OPTIMAL, watch.cancelled
-
-
 def _penalties(counts: dict[str, int], problem: Problem) -> tuple[Penalty, ...]:
     w = problem.weights
     return tuple(
@@ -310,16 +280,7 @@ def solve(
     proven = status == cp_model.OPTIMAL
     lns_deadline = TIME_LNS_SHARE * options.time_limit_s
     if not proven and _room_heavy(prep, tm, best):
-        # Rooms are the problem: the times get the plain search a while longer (the time
-        # LNS would polish what the joint LNS will trade against room changes anyway).
-        until = ROOM_HEAVY_PHASE1_SHARE * (total - room_reserve)
-        if until - clock.now() > 1.0:
-            best, bound, proven, cancelled = _resume(tm, best, bound, options, clock, until, cancel)
-            if cancelled:
-                return Result(Status.CANCELLED, stats=Stats(n_vars, n_cons, watch.first, elapsed()))
-            if on_progress is not None:
-                on_progress(Progress(best.objective, bound, elapsed()))
-        lns_deadline = clock.now()  # then straight to rooms and the joint LNS
+        lns_deadline = clock.now()  # rooms are the problem: go to the joint LNS now
     if not proven:
         best, cancelled = improve(
             tm,

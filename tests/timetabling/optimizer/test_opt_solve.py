@@ -132,33 +132,3 @@ def test_progress_callback_reports_improving_solutions():
 def test_empty_problem(build):
     res = solve(build([]), SolveOptions(time_limit_s=2))
     assert res.status == Status.OPTIMAL and res.sessions == ()
-
-
-def test_resuming_the_time_search_keeps_the_incumbent_or_improves_it():
-    """The room-heavy path goes on with plain CP-SAT from the incumbent's hint: never
-    worse, the bound never weaker, and the solution still the time model's."""
-    from timetabling.optimizer.clock import Clock
-    from timetabling.optimizer.domain import prepare
-    from timetabling.optimizer.solver import (
-        _resume,
-        build_time_model,
-        capture,
-        make_solver,
-        objective_of,
-    )
-
-    tm = build_time_model(prepare(medium()))
-    tm.model.minimize(objective_of(tm.terms))
-    clock = Clock(10, deterministic=False)
-    first = make_solver(SolveOptions(workers=2), 0.5, clock=clock)
-    first.parameters.stop_after_first_solution = True
-    assert first.solve(tm.model) in (2, 4)  # FEASIBLE or OPTIMAL
-    start = capture(first, tm)
-    bound = float(first.best_objective_bound)
-    best, new_bound, _, cancelled = _resume(
-        tm, start, bound, SolveOptions(workers=2), clock, clock.now() + 3, None
-    )
-    assert not cancelled
-    assert best.objective < start.objective  # a first solution leaves room to improve
-    assert bound <= new_bound <= best.objective
-    assert len(best.values) == len(tm.model.proto.variables)
