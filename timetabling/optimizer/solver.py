@@ -248,17 +248,17 @@ def solve(
     total = max(0.05, clock.remaining())
     room_reserve = min(10.0, max(0.5, 0.05 * total)) if total > 2 else 0.3 * total
     phase1 = max(1.0, PHASE1_SHARE * (total - room_reserve))
-    if clock.deterministic:
-        # Stop at the end of phase 1; carry on only while there is no solution yet.
-        watch = SearchWatch(start, cancel, on_progress, clock=clock)
-        solver = make_solver(options, min(phase1, total - room_reserve), clock=clock)
-        status = watch.run(solver, tm.model)
-        if status == cp_model.UNKNOWN and not watch.cancelled:
-            solver = make_solver(options, total - room_reserve - clock.now(), clock=clock)
-            status = watch.run(solver, tm.model)
-    else:
-        watch = SearchWatch(start, cancel, on_progress, soft_deadline=start + phase1)
-        solver = make_solver(options, total - room_reserve)
+    # Phase 1 ends once a solution exists and phase1 has passed: by the watch on the wall
+    # clock, or (one worker) by the budget, carrying on while there is no solution yet.
+    det = clock.deterministic
+    watch = SearchWatch(
+        start, cancel, on_progress, soft_deadline=None if det else start + phase1, clock=clock
+    )
+    first_limit = min(phase1, total - room_reserve) if det else total - room_reserve
+    solver = make_solver(options, first_limit, clock=clock)
+    status = watch.run(solver, tm.model)
+    if det and status == cp_model.UNKNOWN and not watch.cancelled:
+        solver = make_solver(options, total - room_reserve - clock.now(), clock=clock)
         status = watch.run(solver, tm.model)
 
     if watch.cancelled:
