@@ -4,8 +4,7 @@ Each round picks a neighbourhood (a set of ``x`` variables left free), fixes eve
 ``x`` to the incumbent by narrowing its domain in the model proto, hints the incumbent and
 lets CP-SAT re-optimise for a short time. Domains are restored afterwards, so one model is
 reused for all rounds. Neighbourhood sizes adapt: grow after a sub-problem solved to
-optimality, shrink after a time-out; and the neighbourhoods that gain more per second are
-drawn more often (``Chooser``).
+optimality, shrink after a time-out.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from .clock import Clock
-from .domain import covered
 from .model import SolveOptions
 from .solver import CancelToken, SearchWatch, TimeSolution, capture, make_solver
 from .timemodel import TimeModel, XKey
@@ -39,22 +37,16 @@ def _classes_of_keys(tm: TimeModel) -> dict[int, list[XKey]]:
 
 
 def nb_related_classes(
-    tm: TimeModel,
-    sol: TimeSolution,
-    rng: random.Random,
-    size: float,
-    seed: int | None = None,
+    tm: TimeModel, sol: TimeSolution, rng: random.Random, size: float
 ) -> set[XKey]:
-    """Classes connected through shared batches or faculty, grown from ``seed`` (by
-    default a random class)."""
+    """Classes connected through shared batches or faculty, grown from a random class."""
     by_class = _classes_of_keys(tm)
     classes = list(by_class)
     if not classes:
         return set()
     problem = tm.prep.problem
     target = max(2, int(size))
-    if seed is None or seed not in by_class:
-        seed = rng.choice(classes)
+    seed = rng.choice(classes)
     chosen = {seed}
     frontier = [seed]
     while frontier and len(chosen) < target:
@@ -73,33 +65,6 @@ def nb_related_classes(
     while len(chosen) < target and len(chosen) < len(classes):
         chosen.add(rng.choice(classes))
     return {k for ci in chosen for k in by_class[ci]}
-
-
-def penalised_classes(tm: TimeModel, sol: TimeSolution) -> list[int]:
-    """Classes short of their minimum working days or with an isolated session."""
-    problem = tm.prep.problem
-    g = problem.grid
-    days: dict[int, set[int]] = {}
-    occupant: dict[tuple[int, int, int], int] = {}
-    for (ci, d, s), v in tm.x.items():
-        if sol.values[v.index]:
-            days.setdefault(ci, set()).add(d)
-            for b in problem.classes[ci].batches:
-                for cell in covered(d, s, problem.classes[ci].periods_per_session):
-                    occupant[(b, *cell)] = ci
-    bad = {ci for ci, ds in days.items() if len(ds) < problem.classes[ci].min_days}
-    for (b, d, p), ci in occupant.items():
-        before = p > 0 and g.consecutive(d, p - 1) and (b, d, p - 1) in occupant
-        after = g.consecutive(d, p) and (b, d, p + 1) in occupant
-        if not before and not after:
-            bad.add(ci)
-    return sorted(bad)
-
-
-def nb_penalised(tm: TimeModel, sol: TimeSolution, rng: random.Random, size: float) -> set[XKey]:
-    """Like ``nb_related_classes``, grown from a class that pays a time penalty."""
-    bad = penalised_classes(tm, sol)
-    return nb_related_classes(tm, sol, rng, size, seed=rng.choice(bad) if bad else None)
 
 
 def nb_random_classes(
@@ -155,46 +120,9 @@ def nb_unstable(
     return {k for ci in chosen for k in by_class.get(ci, ())}
 
 
-class Chooser:
-    """Adaptive choice of the next neighbourhood (roulette over recent gain per second).
-
-    Each neighbourhood is tried once in turn; afterwards it is drawn with a probability
-    proportional to an exponential average of the objective it gained per second of search,
-    mixed with a uniform share so that none is starved and a neighbourhood that stopped
-    paying is soon outbid. Everything is drawn from ``rng`` and measured on the search
-    clock, so a deterministic clock keeps the choice reproducible.
-    """
-
-    def __init__(self, names: list[str], rng: random.Random) -> None:
-        self.names = names
-        self.rng = rng
-        self.rate: dict[str, float | None] = dict.fromkeys(names)
-
-    def pick(self) -> str:
-        untried = [n for n in self.names if self.rate[n] is None]
-        if untried:
-            return untried[0]
-        rates = [self.rate[n] or 0.0 for n in self.names]
-        total = sum(rates)
-        share = 1.0 / len(self.names)
-        weights = [
-            EXPLORE * share + (1 - EXPLORE) * (r / total if total > 0 else share) for r in rates
-        ]
-        return self.rng.choices(self.names, weights)[0]
-
-    def record(self, name: str, gain: int, seconds: float) -> None:
-        rate = gain / max(seconds, 1e-3)
-        old = self.rate[name]
-        self.rate[name] = rate if old is None else (1 - REACTION) * old + REACTION * rate
-
-
-EXPLORE = 0.25  # share of neighbourhood draws made uniformly
-REACTION = 0.3  # weight of the latest round in a neighbourhood's average gain per second
-
 NEIGHBOURHOODS: dict[str, tuple[Neighbourhood, float, float]] = {
     # name: (function, initial size, maximum size as a share of classes/slots)
     "related": (nb_related_classes, 8.0, 0.6),
-    "penalised": (nb_penalised, 8.0, 0.6),
     "random": (nb_random_classes, 6.0, 0.5),
     "periods": (nb_periods, 3.0, 0.5),
     "days": (nb_days, 10.0, 0.5),
@@ -215,14 +143,12 @@ def improve(
     tied: dict[XKey, list[int]] | None = None,
     room_of: dict[int, int] | None = None,
     stop_at: int | None = None,
-    stall: float | None = None,
 ) -> tuple[TimeSolution, bool]:
     """Improve ``best`` until ``clock`` reaches ``deadline``; returns (best, cancelled).
 
     ``tied`` lists, per ``x`` key, further Boolean variable indices (its room choices in the
     joint model) that are freed and fixed together with it. The search stops early once the
-    objective reaches ``stop_at`` (a proven bound), or once ``stall`` of the clock has passed
-    without an improvement.
+    objective reaches ``stop_at`` (a proven bound).
     """
     proto = tm.model.proto
     xs = list(tm.x.items())
@@ -240,27 +166,24 @@ def improve(
         names.append("rooms")
         sizes["rooms"] = 0.3 * len(tm.prep.problem.classes)
         limits["rooms"] = float(len(tm.prep.problem.classes))
-        if room_of is not None:  # and target the classes that change rooms
-            names.append("unstable")
+        if room_of is not None:  # and target the classes that change rooms, twice as often
+            names += ["unstable", "unstable"]
             sizes["unstable"] = 6.0
             limits["unstable"] = 0.5 * len(tm.prep.problem.classes)
     n_vars = len(proto.variables)
-    chooser = Chooser(names, rng)
     round_no = 0
-    last_gain = clock.now()
     while True:
         now = clock.now()
         if (
             now >= deadline - 0.05
             or clock.expired()
             or (stop_at is not None and best.objective <= stop_at)
-            or (stall is not None and now - last_gain >= stall)
         ):
             return best, False
         if cancel is not None and cancel.is_set():
             return best, True
         round_no += 1
-        name = chooser.pick()
+        name = names[round_no % len(names)]
         rooms_only = name == "rooms"
         if name == "unstable":
             assert tied is not None and room_of is not None
@@ -309,16 +232,10 @@ def improve(
             sizes[name] = min(limits[name], sizes[name] * GROW + 0.5)
         else:
             sizes[name] = max(2.0, sizes[name] * SHRINK)
-        gain = 0
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            gain = max(0, best.objective - int(round(solver.objective_value)))
-        chooser.record(name, gain, clock.now() - now)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             obj = int(round(solver.objective_value))
             if obj <= best.objective:
                 improved = obj < best.objective
                 best = capture(solver, tm)
-                if improved:
-                    last_gain = clock.now()
-                    if on_improve is not None:
-                        on_improve(obj)
+                if improved and on_improve is not None:
+                    on_improve(obj)

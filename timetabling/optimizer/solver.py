@@ -51,14 +51,11 @@ from .timemodel import Term, TimeModel, add_session_variables
 ProgressFn = Callable[[Progress], None]
 
 # Shares of the time limit: plain CP-SAT on the time model until PHASE1_SHARE (once a
-# solution exists), LNS on the time model until TIME_LNS_SHARE or until it has gone
-# LNS_STALL_SHARE without an improvement, then rooms and joint LNS.
+# solution exists), LNS on the time model until TIME_LNS_SHARE, then rooms and joint LNS.
 PHASE1_SHARE = 0.45
-TIME_LNS_SHARE = 0.9
-LNS_STALL_SHARE = 0.1
+TIME_LNS_SHARE = 0.65
 JOINT_FULL_MAX_VARS = 5000  # joint models up to this size are solved whole, not by LNS
 ROOM_SHARE = 0.1  # CP-SAT on the room model (times fixed) when the heuristics leave costs
-ROOM_STALL_SHARE = 0.02  # ... stopped once it has gone this long without an improvement
 ROOM_HEAVY_RATIO = 0.5  # skip the time LNS when room costs exceed this share of time costs
 
 
@@ -96,9 +93,8 @@ def objective_of(terms: list[Term]) -> cp_model.LinearExprT:
 
 
 class SearchWatch:
-    """Stops a running CP-SAT search on cancel, or, with a solution in hand, once a soft
-    deadline has passed or ``stall`` seconds went by without a better one. Also the solution
-    callback: progress and time to first solution."""
+    """Stops a running CP-SAT search on cancel, or once a soft deadline has passed with a
+    solution in hand. Also the solution callback: progress and time to first solution."""
 
     def __init__(
         self,
@@ -108,11 +104,8 @@ class SearchWatch:
         soft_deadline: float | None = None,
         report: bool = True,
         clock: Clock | None = None,
-        stall: float | None = None,
     ) -> None:
         self.start = start
-        self.stall = stall  # wall seconds without an improving solution before stopping
-        self.last = start
         self.clock = clock
         self.cancel = cancel
         self.on_progress = on_progress
@@ -133,7 +126,6 @@ class SearchWatch:
                 if watch.first is None:
                     watch.first = now - watch.start
                 watch.found = True
-                watch.last = now
                 if watch.report and watch.on_progress is not None:
                     watch.on_progress(
                         Progress(self.objective_value, self.best_objective_bound, now - watch.start)
@@ -164,10 +156,10 @@ class SearchWatch:
                 assert self.solver is not None
                 self.solver.stop_search()
                 return
-            now = time.monotonic()
-            if self.found and (
-                (self.soft_deadline is not None and now >= self.soft_deadline)
-                or (self.stall is not None and now - self.last >= self.stall)
+            if (
+                self.soft_deadline is not None
+                and self.found
+                and time.monotonic() >= self.soft_deadline
             ):
                 assert self.solver is not None
                 self.solver.stop_search()
@@ -256,17 +248,11 @@ def solve(
     total = max(0.05, clock.remaining())
     room_reserve = min(10.0, max(0.5, 0.05 * total)) if total > 2 else 0.3 * total
     phase1 = max(1.0, PHASE1_SHARE * (total - room_reserve))
-    # Phase 1 ends once a solution exists and phase1 has passed, or (on the wall clock) once
-    # it has stalled: by the watch on the wall clock, or (one worker) by the budget, carrying
-    # on while there is no solution yet.
+    # Phase 1 ends once a solution exists and phase1 has passed: by the watch on the wall
+    # clock, or (one worker) by the budget, carrying on while there is no solution yet.
     det = clock.deterministic
     watch = SearchWatch(
-        start,
-        cancel,
-        on_progress,
-        soft_deadline=None if det else start + phase1,
-        clock=clock,
-        stall=None if det else LNS_STALL_SHARE * options.time_limit_s,
+        start, cancel, on_progress, soft_deadline=None if det else start + phase1, clock=clock
     )
     first_limit = min(phase1, total - room_reserve) if det else total - room_reserve
     solver = make_solver(options, first_limit, clock=clock)
@@ -307,7 +293,6 @@ def solve(
                 on_progress(Progress(obj, bound, elapsed())) if on_progress else None
             ),
             cancel=cancel,
-            stall=LNS_STALL_SHARE * options.time_limit_s,
         )
         if cancelled:
             return Result(Status.CANCELLED, stats=Stats(n_vars, n_cons, watch.first, elapsed()))
@@ -333,9 +318,7 @@ def solve(
         hint_rooms(rm, greedy)
         room_time = min(clock.remaining(), max(1.0, ROOM_SHARE * options.time_limit_s))
         rsolver = make_solver(options, max(0.5, room_time), seed_offset=7, clock=clock)
-        # (a stall is measured on the wall clock: not with one worker, which must repeat)
-        rstall = None if det else max(1.0, ROOM_STALL_SHARE * options.time_limit_s)
-        rwatch = SearchWatch(start, cancel, None, report=False, clock=clock, stall=rstall)
+        rwatch = SearchWatch(start, cancel, None, report=False, clock=clock)
         rstatus = rwatch.run(rsolver, rm.model)
         if rwatch.cancelled:
             return Result(Status.CANCELLED, stats=Stats(n_vars, n_cons, watch.first, elapsed()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,40 +59,6 @@ def cls(
         sessions_per_week=n,
         **kw,
     )
-
-
-def medium_problem(seed: int = 1, n_classes: int = 60) -> Problem:
-    """A random department: enough choice that it does not solve to optimality at once."""
-    rng = random.Random(seed)
-    classes = []
-    for i in range(n_classes):
-        lab = i % 6 == 0
-        classes.append(
-            ClassSpec(
-                id=i,
-                kind=RoomKind.LAB if lab else RoomKind.LECTURE,
-                faculty=rng.randrange(25),
-                batches=tuple(sorted(rng.sample(range(20), rng.choice((1, 1, 2))))),
-                sessions_per_week=1 if lab else rng.choice((2, 3, 4)),
-                periods_per_session=2 if lab else 1,
-                min_days=2,
-            )
-        )
-    rooms = [Room(i, RoomKind.LECTURE, rng.choice((60, 120))) for i in range(7)]
-    rooms += [Room(10 + i, RoomKind.LAB, 120) for i in range(2)]
-    return Problem(
-        grid=TimeGrid(5, 6, breaks_after=frozenset((d, 2) for d in range(5))),
-        rooms=tuple(rooms),
-        faculty=tuple(Faculty(f, max_periods_per_day=4) for f in range(25)),
-        batches=tuple(Batch(b, rng.choice((30, 40, 50))) for b in range(20)),
-        classes=tuple(classes),
-        weights=Weights(),
-    )
-
-
-@pytest.fixture
-def medium() -> Callable[..., Problem]:
-    return medium_problem
 
 
 @pytest.fixture

@@ -2,23 +2,58 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import threading
 import time
 
 from timetabling.optimizer import (
+    Batch,
+    ClassSpec,
+    Faculty,
+    Problem,
     Room,
     RoomKind,
     SolveOptions,
     Status,
+    TimeGrid,
     Weights,
     evaluate,
     solve,
 )
 
 
-def test_medium_problem_is_solved_and_consistent(medium):
+def medium(seed: int = 1, n_classes: int = 60) -> Problem:
+    """A random department: enough choice that it does not solve to optimality at once."""
+    rng = random.Random(seed)
+    classes = []
+    for i in range(n_classes):
+        lab = i % 6 == 0
+        classes.append(
+            ClassSpec(
+                id=i,
+                kind=RoomKind.LAB if lab else RoomKind.LECTURE,
+                faculty=rng.randrange(25),
+                batches=tuple(sorted(rng.sample(range(20), rng.choice((1, 1, 2))))),
+                sessions_per_week=1 if lab else rng.choice((2, 3, 4)),
+                periods_per_session=2 if lab else 1,
+                min_days=2,
+            )
+        )
+    rooms = [Room(i, RoomKind.LECTURE, rng.choice((60, 120))) for i in range(7)]
+    rooms += [Room(10 + i, RoomKind.LAB, 120) for i in range(2)]
+    return Problem(
+        grid=TimeGrid(5, 6, breaks_after=frozenset((d, 2) for d in range(5))),
+        rooms=tuple(rooms),
+        faculty=tuple(Faculty(f, max_periods_per_day=4) for f in range(25)),
+        batches=tuple(Batch(b, rng.choice((30, 40, 50))) for b in range(20)),
+        classes=tuple(classes),
+        weights=Weights(),
+    )
+
+
+def test_medium_problem_is_solved_and_consistent():
     p = medium()
     res = solve(p, SolveOptions(time_limit_s=6, workers=2))
     assert res.has_solution
@@ -47,7 +82,7 @@ def test_same_seed_one_worker_gives_same_result(build, mk):
     assert a.sessions == b.sessions and a.objective == b.objective
 
 
-def test_same_seed_one_worker_gives_same_result_when_the_time_limit_cuts_the_search(medium):
+def test_same_seed_one_worker_gives_same_result_when_the_time_limit_cuts_the_search():
     """One worker is budgeted in CP-SAT's deterministic time: a busier machine changes how
     long each phase takes, not where it stops."""
     p = medium()
@@ -65,7 +100,7 @@ def test_same_seed_one_worker_gives_same_result_when_the_time_limit_cuts_the_sea
     assert a.stats.wall_time_s < 3 * 6
 
 
-def test_cancel_before_start_returns_cancelled_at_once(medium):
+def test_cancel_before_start_returns_cancelled_at_once():
     ev = threading.Event()
     ev.set()
     t0 = time.monotonic()
@@ -74,7 +109,7 @@ def test_cancel_before_start_returns_cancelled_at_once(medium):
     assert time.monotonic() - t0 < 3
 
 
-def test_cancel_during_search_stops_promptly(medium):
+def test_cancel_during_search_stops_promptly():
     ev = threading.Event()
     threading.Timer(0.5, ev.set).start()
     t0 = time.monotonic()
@@ -83,7 +118,7 @@ def test_cancel_during_search_stops_promptly(medium):
     assert time.monotonic() - t0 < 4
 
 
-def test_progress_callback_reports_improving_solutions(medium):
+def test_progress_callback_reports_improving_solutions():
     seen = []
     solve(medium(), SolveOptions(time_limit_s=3, workers=2), on_progress=seen.append)
     assert seen
