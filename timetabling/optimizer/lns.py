@@ -16,6 +16,7 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from .clock import Clock
+from .domain import covered
 from .model import SolveOptions
 from .solver import CancelToken, SearchWatch, TimeSolution, capture, make_solver
 from .timemodel import TimeModel, XKey
@@ -120,12 +121,58 @@ def nb_unstable(
     return {k for ci in chosen for k in by_class.get(ci, ())}
 
 
+def nb_blockers(tm: TimeModel, sol: TimeSolution, rng: random.Random, size: float) -> set[XKey]:
+    """A class short of its minimum days, with the classes that hold the periods it could
+    move to on its unused days (through a shared batch, its faculty, or the last room)."""
+    problem = tm.prep.problem
+    by_class = _classes_of_keys(tm)
+    days: dict[int, set[int]] = {}
+    holders: dict[tuple[str, int, int, int], list[int]] = {}
+    at_slot: dict[tuple[int, int], list[int]] = {}
+    for (ci, d, s), v in tm.x.items():
+        if not sol.values[v.index]:
+            continue
+        cls = problem.classes[ci]
+        days.setdefault(ci, set()).add(d)
+        for cell in covered(d, s, cls.periods_per_session):
+            at_slot.setdefault(cell, []).append(ci)
+            for b in cls.batches:
+                holders.setdefault(("b", b, *cell), []).append(ci)
+            if cls.faculty is not None:
+                holders.setdefault(("f", cls.faculty, *cell), []).append(ci)
+    short = [ci for ci, ds in days.items() if len(ds) < problem.classes[ci].min_days]
+    if not short:
+        return nb_related_classes(tm, sol, rng, size)
+    seed = rng.choice(short)
+    cls = problem.classes[seed]
+    target = max(2, int(size))
+    chosen = {seed}
+    starts = [(d, s) for (ci, d, s) in by_class[seed] if d not in days[seed]]
+    rng.shuffle(starts)
+    n_rooms = len(problem.rooms)
+    for d, s in starts:
+        if len(chosen) >= target:
+            break
+        for cell in covered(d, s, cls.periods_per_session):
+            block = [ci for b in cls.batches for ci in holders.get(("b", b, *cell), ())]
+            if cls.faculty is not None:
+                block += holders.get(("f", cls.faculty, *cell), [])
+            if not block and len(at_slot.get(cell, ())) >= n_rooms:
+                block = [rng.choice(at_slot[cell])]
+            chosen.update(block)
+    if len(chosen) < target:
+        rest = nb_related_classes(tm, sol, rng, target - len(chosen))
+        chosen.update(ci for ci, _, _ in rest)
+    return {k for ci in chosen for k in by_class[ci]}
+
+
 NEIGHBOURHOODS: dict[str, tuple[Neighbourhood, float, float]] = {
     # name: (function, initial size, maximum size as a share of classes/slots)
     "related": (nb_related_classes, 8.0, 0.6),
     "random": (nb_random_classes, 6.0, 0.5),
     "periods": (nb_periods, 3.0, 0.5),
     "days": (nb_days, 10.0, 0.5),
+    "blockers": (nb_blockers, 8.0, 0.6),
 }
 
 

@@ -1,0 +1,67 @@
+"""Neighbourhoods of the large-neighbourhood search (lns.py)."""
+
+from __future__ import annotations
+
+import random
+
+from timetabling.optimizer.domain import prepare
+from timetabling.optimizer.lns import nb_blockers
+from timetabling.optimizer.model import Room, RoomKind
+from timetabling.optimizer.solver import TimeSolution, build_time_model
+from timetabling.optimizer.timemodel import TimeModel
+
+
+def incumbent(tm: TimeModel, placed: set[tuple[int, int, int]]) -> TimeSolution:
+    values = [0] * len(tm.model.proto.variables)
+    for key in placed:
+        values[tm.x[key].index] = 1
+    return TimeSolution(values, 0, {})
+
+
+def freed_classes(free: set[tuple[int, int, int]]) -> set[int]:
+    return {ci for ci, _, _ in free}
+
+
+def test_blockers_free_the_class_short_of_days_and_who_holds_its_other_days(build, mk):
+    # class 0 needs two days but has both sessions on day 0; on day 1 its batch is held
+    # by class 1 and its faculty by class 3; class 2 shares neither and stays fixed
+    problem = build(
+        [
+            mk(0, batches=(1,), faculty=7, n=2, min_days=2),
+            mk(1, batches=(1,)),
+            mk(2, batches=(2,)),
+            mk(3, batches=(3,), faculty=7),
+        ],
+        days=2,
+        periods=2,
+        rooms=[Room(1, RoomKind.LECTURE, 100), Room(2, RoomKind.LECTURE, 100)],
+    )
+    tm = build_time_model(prepare(problem))
+    sol = incumbent(tm, {(0, 0, 0), (0, 0, 1), (1, 1, 0), (2, 1, 1), (3, 1, 1)})
+    free = nb_blockers(tm, sol, random.Random(0), 3)
+    assert freed_classes(free) == {0, 1, 3}
+    assert free == {k for k in tm.x if k[0] in (0, 1, 3)}  # every start of a freed class
+
+
+def test_blockers_free_a_class_that_takes_the_last_room(build, mk):
+    # one room: the unrelated class 1 at (1, 0) is what keeps class 0 off day 1
+    problem = build(
+        [mk(0, batches=(1,), n=2, min_days=2), mk(1, batches=(2,))],
+        days=2,
+        periods=2,
+        rooms=[Room(1, RoomKind.LECTURE, 100)],
+    )
+    tm = build_time_model(prepare(problem))
+    sol = incumbent(tm, {(0, 0, 0), (0, 0, 1), (1, 1, 0)})
+    assert freed_classes(nb_blockers(tm, sol, random.Random(0), 2)) == {0, 1}
+
+
+def test_blockers_without_a_class_short_of_days_free_related_classes(build, mk):
+    problem = build(
+        [mk(0, batches=(1,), n=2, min_days=2), mk(1, batches=(1,)), mk(2, batches=(2,))],
+        days=2,
+        periods=2,
+    )
+    tm = build_time_model(prepare(problem))
+    sol = incumbent(tm, {(0, 0, 0), (0, 1, 1), (1, 1, 0), (2, 0, 1)})
+    assert len(freed_classes(nb_blockers(tm, sol, random.Random(0), 2))) == 2
