@@ -95,3 +95,31 @@ def test_benchmark_cli_on_toy(itc_dir, tmp_path):
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "toy.sol").read_text().strip()
     assert "total" in out.stdout and "peak RSS" in out.stdout
+
+
+def test_lns_seed_sweep_prints_a_row_per_seed_without_the_dropped_neighbourhood(itc_dir):
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.itc2007.lns_seeds",
+            str(itc_dir / "toy.ctt"),
+            "--start",
+            "1",
+            "--lns",
+            "0.5",
+            "--seeds",
+            "2",
+            "--without",
+            "blockers",
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "over related, random, periods, days\n" in out.stdout
+    rows = [line.split() for line in out.stdout.splitlines() if line[:4].strip() in ("0", "1")]
+    assert [r[0] for r in rows] == ["0", "1"]
+    assert "mean end" in out.stdout and "seeds 2" in out.stdout
