@@ -6,9 +6,9 @@
 Single runs of the whole pipeline spread widely (comp12 gave 344-375 at 300 s with the
 same code), so a change to the large-neighbourhood search is judged here on several seeds
 from the *same* start: plain CP-SAT on the time model for ``--start`` seconds (once), then
-``timetabling.optimizer.lns.improve`` for ``--lns`` seconds per seed. ``--without`` drops
-neighbourhoods from the round-robin, for an A/B in one invocation: run it once with and
-once without.
+``timetabling.optimizer.lns.improve`` for ``--lns`` seconds per seed, once with every
+neighbourhood and, for each ``--without`` given, once without those: an A/B from the same
+start (plain CP-SAT with two workers does not repeat itself).
 
 Prints one row per seed: the time model's objective at the start and the end (times only,
 with the room-capacity bound; the rooms are not assigned, so this is the solver's objective
@@ -74,51 +74,58 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     start = capture(solver, tm)
 
-    kept = {k: v for k, v in lns.NEIGHBOURHOODS.items() if k not in args.without}
     saved = dict(lns.NEIGHBOURHOODS)
-    names = list(kept)
+    variants = [("all", list(saved))]
+    if args.without:
+        variants.append(
+            ("-" + ",".join(args.without), [n for n in saved if n not in args.without])
+        )
     print(
-        f"{args.file.stem}: start {start.objective} after {args.start:.0f} s; "
-        f"{args.lns:.0f} s of LNS per seed over {', '.join(names)}"
+        f"{args.file.stem}: start {start.objective} after {args.start:g} s; "
+        f"{args.lns:g} s of LNS per seed and variant"
     )
-    header = f"{'seed':>4} {'start':>6} {'end':>6} {'rounds':>6}  gained by"
+    header = f"{'seed':>4} {'variant':<16} {'start':>6} {'end':>6} {'rounds':>6}  gained by"
     print(header)
     print("-" * (len(header) + 30))
-    ends = []
-    lns.NEIGHBOURHOODS.clear()
-    lns.NEIGHBOURHOODS.update(kept)
+    ends: dict[str, list[int]] = {label: [] for label, _ in variants}
     try:
         for seed in range(args.seeds):
-            lns.TRACE = []
-            run_opts = SolveOptions(time_limit_s=args.lns, workers=args.workers, seed=seed)
-            best, _ = lns.improve(
-                tm,
-                start,
-                run_opts,
-                clock=Clock(args.lns, deterministic=False),
-                deadline=args.lns,
-                rng=random.Random(seed),
-            )
-            gained: Counter[str] = Counter()
-            current = start.objective
-            for name, _size, _status, objective, _secs in lns.TRACE:
-                if 0 <= objective < current:
-                    gained[name] += current - objective
-                    current = objective
-            ends.append(best.objective)
-            shares = ", ".join(f"{n} {g}" for n, g in gained.most_common())
-            print(
-                f"{seed:>4} {start.objective:>6} {best.objective:>6} {len(lns.TRACE):>6}  "
-                f"{shares or '-'}",
-                flush=True,
-            )
+            for label, names in variants:
+                lns.NEIGHBOURHOODS.clear()
+                lns.NEIGHBOURHOODS.update({n: saved[n] for n in names})
+                lns.TRACE = []
+                run_opts = SolveOptions(time_limit_s=args.lns, workers=args.workers, seed=seed)
+                best, _ = lns.improve(
+                    tm,
+                    start,
+                    run_opts,
+                    clock=Clock(args.lns, deterministic=False),
+                    deadline=args.lns,
+                    rng=random.Random(seed),
+                )
+                gained: Counter[str] = Counter()
+                current = start.objective
+                for name, _size, _status, objective, _secs in lns.TRACE:
+                    if 0 <= objective < current:
+                        gained[name] += current - objective
+                        current = objective
+                ends[label].append(best.objective)
+                shares = ", ".join(f"{n} {g}" for n, g in gained.most_common())
+                print(
+                    f"{seed:>4} {label:<16} {start.objective:>6} {best.objective:>6} "
+                    f"{len(lns.TRACE):>6}  {shares or '-'}",
+                    flush=True,
+                )
     finally:
         lns.TRACE = None
         lns.NEIGHBOURHOODS.clear()
         lns.NEIGHBOURHOODS.update(saved)
     print("-" * (len(header) + 30))
-    spread = f"{min(ends)}-{max(ends)}"
-    print(f"mean end {statistics.fmean(ends):.1f}, spread {spread}, seeds {len(ends)}")
+    for label, values in ends.items():
+        print(
+            f"{label:<16} mean end {statistics.fmean(values):.1f}, "
+            f"spread {min(values)}-{max(values)}, seeds {len(values)}"
+        )
     return 0
 
 
