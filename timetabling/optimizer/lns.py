@@ -123,7 +123,11 @@ def nb_unstable(
 
 def nb_blockers(tm: TimeModel, sol: TimeSolution, rng: random.Random, size: float) -> set[XKey]:
     """A class short of its minimum days, with the classes that hold the periods it could
-    move to on its unused days (through a shared batch, its faculty, or the last room)."""
+    move to on its unused days (through a shared batch, its faculty, or the last room).
+
+    Starts are taken in random order while all their holders fit in ``size``: on dense
+    instances one period can be held by many classes, and freeing them all would make
+    the sub-problem too large to improve in a round."""
     problem = tm.prep.problem
     by_class = _classes_of_keys(tm)
     days: dict[int, set[int]] = {}
@@ -151,15 +155,18 @@ def nb_blockers(tm: TimeModel, sol: TimeSolution, rng: random.Random, size: floa
     rng.shuffle(starts)
     n_rooms = len(problem.rooms)
     for d, s in starts:
+        block: set[int] = set()
+        for cell in covered(d, s, cls.periods_per_session):
+            held = [ci for b in cls.batches for ci in holders.get(("b", b, *cell), ())]
+            if cls.faculty is not None:
+                held += holders.get(("f", cls.faculty, *cell), [])
+            if not held and len(at_slot.get(cell, ())) >= n_rooms:
+                held = [rng.choice(at_slot[cell])]
+            block.update(held)
+        if len(chosen | block) <= target:  # a start whose holders fit in the neighbourhood
+            chosen |= block
         if len(chosen) >= target:
             break
-        for cell in covered(d, s, cls.periods_per_session):
-            block = [ci for b in cls.batches for ci in holders.get(("b", b, *cell), ())]
-            if cls.faculty is not None:
-                block += holders.get(("f", cls.faculty, *cell), [])
-            if not block and len(at_slot.get(cell, ())) >= n_rooms:
-                block = [rng.choice(at_slot[cell])]
-            chosen.update(block)
     if len(chosen) < target:
         rest = nb_related_classes(tm, sol, rng, target - len(chosen))
         chosen.update(ci for ci, _, _ in rest)

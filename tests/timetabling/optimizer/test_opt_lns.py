@@ -65,3 +65,24 @@ def test_blockers_without_a_class_short_of_days_free_related_classes(build, mk):
     tm = build_time_model(prepare(problem))
     sol = incumbent(tm, {(0, 0, 0), (0, 1, 1), (1, 1, 0), (2, 0, 1)})
     assert len(freed_classes(nb_blockers(tm, sol, random.Random(0), 2))) == 2
+
+
+def test_blockers_skip_a_start_whose_holders_do_not_fit(build, mk):
+    # class 0 (three batches) could go to (1, 0), held by three classes, or to (1, 1), held
+    # by one: a neighbourhood of two takes the start it can free whole
+    problem = build(
+        [
+            mk(0, batches=(1, 2, 3), n=2, min_days=2),
+            mk(1, batches=(1,)),
+            mk(2, batches=(2,)),
+            mk(3, batches=(3,)),
+            mk(4, batches=(1,)),
+        ],
+        days=2,
+        periods=2,
+        rooms=[Room(i, RoomKind.LECTURE, 100) for i in range(4)],
+    )
+    tm = build_time_model(prepare(problem))
+    sol = incumbent(tm, {(0, 0, 0), (0, 0, 1), (1, 1, 0), (2, 1, 0), (3, 1, 0), (4, 1, 1)})
+    for seed in range(5):
+        assert freed_classes(nb_blockers(tm, sol, random.Random(seed), 2)) == {0, 4}
