@@ -72,53 +72,48 @@ def test_missing_lecture_is_counted(itc_dir):
     assert evaluate(inst.problem, sol).hard["missing_sessions"] == 1
 
 
-def test_benchmark_cli_on_toy(itc_dir, tmp_path):
+def run_module(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` from the project folder; fails the test on a non-zero exit."""
     out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.itc2007",
-            str(itc_dir / "toy.ctt"),
-            "--time-limit",
-            "5",
-            "--workers",
-            "1",
-            "--out",
-            str(tmp_path),
-            "--quiet",
-        ],
+        [sys.executable, "-m", module, *args],
         cwd=PROJECT,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_benchmark_cli_on_toy(itc_dir, tmp_path):
+    out = run_module(
+        "benchmarks.itc2007",
+        str(itc_dir / "toy.ctt"),
+        "--time-limit",
+        "5",
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+    )
     assert (tmp_path / "toy.sol").read_text().strip()
     assert "total" in out.stdout and "peak RSS" in out.stdout
 
 
 def test_lns_seed_sweep_prints_a_row_per_seed_and_variant(itc_dir):
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.itc2007.lns_seeds",
-            str(itc_dir / "toy.ctt"),
-            "--start",
-            "1",
-            "--lns",
-            "0.5",
-            "--seeds",
-            "2",
-            "--without",
-            "blockers",
-        ],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    out = run_module(
+        "benchmarks.itc2007.lns_seeds",
+        str(itc_dir / "toy.ctt"),
+        "--start",
+        "1",
+        "--lns",
+        "0.5",
+        "--seeds",
+        "2",
+        "--without",
+        "blockers",
     )
-    assert out.returncode == 0, out.stderr
     rows = [line.split() for line in out.stdout.splitlines() if line[:4].strip() in ("0", "1")]
     assert [(r[0], r[1]) for r in rows] == [
         ("0", "all"),
