@@ -25,6 +25,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ortools.sat.python import cp_model
+
 from timetabling.optimizer import SolveOptions, lns
 from timetabling.optimizer.clock import Clock
 from timetabling.optimizer.domain import prepare
@@ -69,16 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     clock = Clock(args.start, deterministic=False)
     solver = make_solver(opts, args.start, clock=clock)
     status = SearchWatch(time.monotonic(), None, None, clock=clock).run(solver, tm.model)
-    if solver.status_name(status) not in ("OPTIMAL", "FEASIBLE"):
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         print(f"no timetable after {args.start:.0f} s of plain CP-SAT")
         return 1
     start = capture(solver, tm)
 
-    saved = dict(lns.NEIGHBOURHOODS)
-    variants = [("all", list(saved))]
+    everything = list(lns.NEIGHBOURHOODS)
+    variants = [("all", everything)]
     if args.without:
         variants.append(
-            ("-" + ",".join(args.without), [n for n in saved if n not in args.without])
+            ("-" + ",".join(args.without), [n for n in everything if n not in args.without])
         )
     print(
         f"{args.file.stem}: start {start.objective} after {args.start:g} s; "
@@ -91,8 +93,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for seed in range(args.seeds):
             for label, names in variants:
-                lns.NEIGHBOURHOODS.clear()
-                lns.NEIGHBOURHOODS.update({n: saved[n] for n in names})
                 lns.TRACE = []
                 run_opts = SolveOptions(time_limit_s=args.lns, workers=args.workers, seed=seed)
                 best, _ = lns.improve(
@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                     clock=Clock(args.lns, deterministic=False),
                     deadline=args.lns,
                     rng=random.Random(seed),
+                    neighbourhoods=names,
                 )
                 gained: Counter[str] = Counter()
                 current = start.objective
@@ -118,8 +119,6 @@ def main(argv: list[str] | None = None) -> int:
                 )
     finally:
         lns.TRACE = None
-        lns.NEIGHBOURHOODS.clear()
-        lns.NEIGHBOURHOODS.update(saved)
     print("-" * (len(header) + 30))
     for label, values in ends.items():
         print(

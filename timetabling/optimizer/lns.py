@@ -197,12 +197,14 @@ def improve(
     tied: dict[XKey, list[int]] | None = None,
     room_of: dict[int, int] | None = None,
     stop_at: int | None = None,
+    neighbourhoods: list[str] | None = None,
 ) -> tuple[TimeSolution, bool]:
     """Improve ``best`` until ``clock`` reaches ``deadline``; returns (best, cancelled).
 
     ``tied`` lists, per ``x`` key, further Boolean variable indices (its room choices in the
     joint model) that are freed and fixed together with it. The search stops early once the
-    objective reaches ``stop_at`` (a proven bound).
+    objective reaches ``stop_at`` (a proven bound). ``neighbourhoods`` names the entries of
+    ``NEIGHBOURHOODS`` taken in turn (all of them by default).
     """
     proto = tm.model.proto
     xs = list(tm.x.items())
@@ -215,7 +217,7 @@ def improve(
         )
         for name, (_, _, cap) in NEIGHBOURHOODS.items()
     }
-    names = list(NEIGHBOURHOODS)
+    names = list(NEIGHBOURHOODS) if neighbourhoods is None else list(neighbourhoods)
     if tied:  # joint model: also re-choose rooms of many classes with their times kept
         names.append("rooms")
         sizes["rooms"] = 0.3 * len(tm.prep.problem.classes)

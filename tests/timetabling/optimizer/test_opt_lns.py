@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from timetabling.optimizer import SolveOptions, lns
+from timetabling.optimizer.clock import Clock
 from timetabling.optimizer.domain import prepare
 from timetabling.optimizer.lns import nb_blockers
 from timetabling.optimizer.model import Room, RoomKind
@@ -86,3 +88,26 @@ def test_blockers_skip_a_start_whose_holders_do_not_fit(build, mk):
     sol = incumbent(tm, {(0, 0, 0), (0, 0, 1), (1, 1, 0), (2, 1, 0), (3, 1, 0), (4, 1, 1)})
     for seed in range(5):
         assert freed_classes(nb_blockers(tm, sol, random.Random(seed), 2)) == {0, 4}
+
+
+def test_improve_takes_only_the_neighbourhoods_named(build, mk, monkeypatch):
+    problem = build(
+        [mk(0, batches=(1,), n=2, min_days=2), mk(1, batches=(1,)), mk(2, batches=(2,))],
+        days=2,
+        periods=2,
+    )
+    tm = build_time_model(prepare(problem))
+    tm.model.minimize(0)
+    sol = incumbent(tm, {(0, 0, 0), (0, 1, 1), (1, 1, 0), (2, 0, 1)})
+    monkeypatch.setattr(lns, "TRACE", [])
+    lns.improve(
+        tm,
+        sol,
+        SolveOptions(time_limit_s=0.3, workers=1),
+        clock=Clock(0.3, deterministic=False),
+        deadline=0.3,
+        rng=random.Random(0),
+        neighbourhoods=["periods", "days"],
+    )
+    names = {name for name, *_ in lns.TRACE}
+    assert names == {"periods", "days"}
