@@ -6,7 +6,9 @@
    relaxation of the whole problem and its bound is a valid bound.
 2. Once a first solution exists, large-neighbourhood search (lns.py) repeatedly frees a few
    classes, days or periods, fixes everything else to the incumbent and re-solves with
-   CP-SAT from a hint.
+   CP-SAT from a hint. How long it runs depends on what a quick room assignment of the
+   incumbent would add: nothing of it when rooms dominate, most of the budget when they
+   are nearly free (see ``time_lns_deadline``).
 3. The room model (rooms.py) assigns rooms with the times fixed, minimising room changes and
    overflow. If that fails (multi-period sessions can defeat the counting argument) a joint
    time+room model is solved from the incumbent's hint.
@@ -56,7 +58,12 @@ PHASE1_SHARE = 0.45
 TIME_LNS_SHARE = 0.65
 JOINT_FULL_MAX_VARS = 5000  # joint models up to this size are solved whole, not by LNS
 ROOM_SHARE = 0.1  # CP-SAT on the room model (times fixed) when the heuristics leave costs
-ROOM_HEAVY_RATIO = 0.5  # skip the time LNS when room costs exceed this share of time costs
+# The incumbent's room costs (beyond the capacity bound) as a share of its time costs
+# decide the time LNS: skipped above ROOM_HEAVY_RATIO (the joint search needs the time),
+# run until TIME_LNS_LIGHT_SHARE at or below ROOM_LIGHT_RATIO (rooms are nearly free).
+ROOM_HEAVY_RATIO = 0.5
+ROOM_LIGHT_RATIO = 0.05
+TIME_LNS_LIGHT_SHARE = 0.9
 
 
 class CancelToken(Protocol):
@@ -193,9 +200,9 @@ def capture(solver: cp_model.CpSolver, tm: TimeModel) -> TimeSolution:
     return TimeSolution(values, int(round(solver.objective_value)), counts)
 
 
-def _room_heavy(prep: Prepared, tm: TimeModel, best: TimeSolution) -> bool:
-    """True when the quick room assignment of the incumbent costs more than half as much
-    as its times: then the joint search deserves the remaining time more than the times."""
+def room_ratio(prep: Prepared, tm: TimeModel, best: TimeSolution) -> float:
+    """What a quick room assignment of the incumbent adds to the cost (beyond the room
+    capacity penalty the time model already counts), as a share of its time costs."""
     chosen = [key for key, v in tm.x.items() if best.values[v.index]]
     cands = [Candidate(ci, d, s, 1) for ci, d, s in chosen]
     rm = build_room_model(prep, cands, model=cp_model.CpModel())
@@ -205,7 +212,17 @@ def _room_heavy(prep: Prepared, tm: TimeModel, best: TimeSolution) -> bool:
     room_cost = sum(getattr(w, k) * v for k, v in extra.items())
     bound_part = best.counts.get("room_capacity", 0) * w.room_capacity
     time_cost = best.objective - bound_part
-    return room_cost - bound_part > ROOM_HEAVY_RATIO * max(1, time_cost)
+    return (room_cost - bound_part) / max(1, time_cost)
+
+
+def time_lns_deadline(room_ratio: float, now: float, time_limit: float) -> float:
+    """When the LNS on the time model ends, given the incumbent's room ratio: at once when
+    rooms cost the most (the joint LNS gets the time), late when rooms are nearly free."""
+    if room_ratio > ROOM_HEAVY_RATIO:
+        return now
+    if room_ratio <= ROOM_LIGHT_RATIO:
+        return TIME_LNS_LIGHT_SHARE * time_limit
+    return TIME_LNS_SHARE * time_limit
 
 
 def _penalties(counts: dict[str, int], problem: Problem) -> tuple[Penalty, ...]:
@@ -278,10 +295,10 @@ def solve(
     best = capture(solver, tm)
     bound = float(solver.best_objective_bound)
     proven = status == cp_model.OPTIMAL
-    lns_deadline = TIME_LNS_SHARE * options.time_limit_s
-    if not proven and _room_heavy(prep, tm, best):
-        lns_deadline = clock.now()  # rooms are the problem: go to the joint LNS now
     if not proven:
+        lns_deadline = time_lns_deadline(
+            room_ratio(prep, tm, best), clock.now(), options.time_limit_s
+        )
         best, cancelled = improve(
             tm,
             best,
