@@ -215,12 +215,12 @@ def room_ratio(prep: Prepared, tm: TimeModel, best: TimeSolution) -> float:
     return (room_cost - bound_part) / max(1, time_cost)
 
 
-def time_lns_deadline(room_ratio: float, now: float, time_limit: float) -> float:
-    """When the LNS on the time model ends, given the incumbent's room ratio: at once when
-    rooms cost the most (the joint LNS gets the time), late when rooms are nearly free."""
-    if room_ratio > ROOM_HEAVY_RATIO:
+def time_lns_deadline(ratio: float, now: float, time_limit: float) -> float:
+    """When the LNS on the time model ends, given the incumbent's ``room_ratio``: at once
+    when rooms cost the most (the joint LNS gets the time), late when rooms are nearly free."""
+    if ratio > ROOM_HEAVY_RATIO:
         return now
-    if room_ratio <= ROOM_LIGHT_RATIO:
+    if ratio <= ROOM_LIGHT_RATIO:
         return TIME_LNS_LIGHT_SHARE * time_limit
     return TIME_LNS_SHARE * time_limit
 
