@@ -28,7 +28,6 @@ from timetabling.optimizer.solver import (
     ROOM_LIGHT_RATIO,
     TIME_LNS_LIGHT_SHARE,
     TIME_LNS_SHARE,
-    TimeSolution,
     build_time_model,
     room_ratio,
     time_lns_deadline,
@@ -165,14 +164,9 @@ def three_classes_two_rooms(build, mk, with_third: bool) -> tuple[Prepared, Time
     return prep, build_time_model(prep)
 
 
-def placed(tm: TimeModel, keys: set[tuple[int, int, int]], counts: dict[str, int]) -> TimeSolution:
-    values = [0] * len(tm.model.proto.variables)
-    for key in keys:
-        values[tm.x[key].index] = 1
-    return TimeSolution(values, sum(counts.values()), counts)
-
-
-def test_room_ratio_is_what_rooms_add_beyond_the_capacity_bound_per_time_cost(build, mk):
+def test_room_ratio_is_what_rooms_add_beyond_the_capacity_bound_per_time_cost(
+    build, mk, placed
+):
     prep, tm = three_classes_two_rooms(build, mk, with_third=True)
     # time cost 10 beside the exact capacity overflow of 3 x 50 the time model counts
     sol = placed(
