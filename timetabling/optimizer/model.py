@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 Slot = tuple[int, int]  # (day, period), both 0-based
 
@@ -159,6 +160,12 @@ class SolveOptions:
     workers: int = 2
     seed: int = 0
     explain_infeasibility: bool = True
+
+
+class CancelToken(Protocol):
+    """Anything with ``is_set()`` (a ``threading.Event``): set, the solve stops."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -99,26 +99,3 @@ def test_benchmark_cli_on_toy(itc_dir, tmp_path):
     )
     assert (tmp_path / "toy.sol").read_text().strip()
     assert "total" in out.stdout and "peak RSS" in out.stdout
-
-
-def test_lns_seed_sweep_prints_a_row_per_seed_and_variant(itc_dir):
-    out = run_module(
-        "benchmarks.itc2007.lns_seeds",
-        str(itc_dir / "toy.ctt"),
-        "--start",
-        "1",
-        "--lns",
-        "0.5",
-        "--seeds",
-        "2",
-        "--without",
-        "blockers",
-    )
-    rows = [line.split() for line in out.stdout.splitlines() if line[:4].strip() in ("0", "1")]
-    assert [(r[0], r[1]) for r in rows] == [
-        ("0", "all"),
-        ("0", "-blockers"),
-        ("1", "all"),
-        ("1", "-blockers"),
-    ]
-    assert out.stdout.count("seeds 2") == 2

@@ -22,17 +22,6 @@ from timetabling.optimizer import (
     evaluate,
     solve,
 )
-from timetabling.optimizer.domain import Prepared, prepare
-from timetabling.optimizer.solver import (
-    ROOM_HEAVY_RATIO,
-    ROOM_LIGHT_RATIO,
-    TIME_LNS_LIGHT_SHARE,
-    TIME_LNS_SHARE,
-    build_time_model,
-    room_ratio,
-    time_lns_deadline,
-)
-from timetabling.optimizer.timemodel import TimeModel
 
 
 def medium(seed: int = 1, n_classes: int = 60) -> Problem:
@@ -143,47 +132,3 @@ def test_progress_callback_reports_improving_solutions():
 def test_empty_problem(build):
     res = solve(build([]), SolveOptions(time_limit_s=2))
     assert res.status == Status.OPTIMAL and res.sessions == ()
-
-
-def three_classes_two_rooms(build, mk, with_third: bool) -> tuple[Prepared, TimeModel]:
-    # classes of 150 students, rooms of 150 and 100: in each shared period one class
-    # overflows. Pairs (0,1), (0,2), (1,2) meet in periods 0, 1, 2, so some class must
-    # change rooms; without class 2 nobody has to.
-    classes = [mk(0, batches=(0,), n=2), mk(1, batches=(1,), n=2)]
-    if with_third:
-        classes.append(mk(2, batches=(2,), n=2))
-    problem = build(
-        classes,
-        periods=3,
-        rooms=[Room(1, RoomKind.LECTURE, 150), Room(2, RoomKind.LECTURE, 100)],
-        batches=[Batch(b, 150) for b in range(3 if with_third else 2)],
-        weights=Weights(0, 0, 0, 0, 1, 0, 1, 0),
-        capacity_is_hard=False,
-    )
-    prep = prepare(problem)
-    return prep, build_time_model(prep)
-
-
-def test_room_ratio_is_what_rooms_add_beyond_the_capacity_bound_per_time_cost(
-    build, mk, placed
-):
-    prep, tm = three_classes_two_rooms(build, mk, with_third=True)
-    # time cost 10 beside the exact capacity overflow of 3 x 50 the time model counts
-    sol = placed(
-        tm,
-        {(0, 0, 0), (1, 0, 0), (0, 0, 1), (2, 0, 1), (1, 0, 2), (2, 0, 2)},
-        {"room_capacity": 150, "min_days": 10},
-    )
-    assert room_ratio(prep, tm, sol) == 0.1  # one room change over a time cost of 10
-
-    prep, tm = three_classes_two_rooms(build, mk, with_third=False)
-    sol = placed(tm, {(0, 0, 0), (1, 0, 0), (0, 0, 1), (1, 0, 1)}, {"room_capacity": 100})
-    assert room_ratio(prep, tm, sol) == 0.0
-
-
-def test_time_lns_runs_late_when_rooms_are_nearly_free_and_not_at_all_when_they_dominate():
-    limit, now = 300.0, 135.0
-    assert time_lns_deadline(ROOM_HEAVY_RATIO + 0.01, now, limit) == now
-    assert time_lns_deadline(ROOM_HEAVY_RATIO, now, limit) == TIME_LNS_SHARE * limit
-    assert time_lns_deadline(ROOM_LIGHT_RATIO, now, limit) == TIME_LNS_LIGHT_SHARE * limit
-    assert TIME_LNS_SHARE * limit < TIME_LNS_LIGHT_SHARE * limit < limit

@@ -1,0 +1,234 @@
+"""Simulated annealing (anneal.py): its incremental score against the evaluator, its
+day-shape tables, determinism, and the deadline and cancel flag of its driver."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from timetabling.optimizer import (
+    Batch,
+    ClassSpec,
+    Faculty,
+    FixedSession,
+    Problem,
+    Room,
+    RoomKind,
+    Session,
+    TimeGrid,
+    Weights,
+    anneal,
+    evaluate,
+)
+from timetabling.optimizer.clock import Clock
+from timetabling.optimizer.domain import prepare
+
+
+def everything(seed: int = 3, capacity_is_hard: bool = True) -> Problem:
+    """Every rule and penalty at once: labs of two periods, a lunch break, a missing cell,
+    fixed sessions, faculty day limits and a previous timetable to stay close to."""
+    rng = random.Random(seed)
+    classes = []
+    for i in range(24):
+        lab = i % 5 == 0
+        classes.append(
+            ClassSpec(
+                id=i,
+                kind=RoomKind.LAB if lab else RoomKind.LECTURE,
+                faculty=rng.randrange(8) if i != 7 else None,
+                batches=() if i == 7 else tuple(sorted(rng.sample(range(6), rng.choice((1, 2))))),
+                sessions_per_week=1 if lab else rng.choice((2, 3)),
+                periods_per_session=2 if lab else 1,
+                min_days=2,
+            )
+        )
+    grid = TimeGrid(
+        4, 6, missing=frozenset({(3, 5)}), breaks_after=frozenset((d, 2) for d in range(4))
+    )
+    fixed = (
+        FixedSession(0, 0, 1, faculty=1, room=1, batches=(2,)),
+        FixedSession(1, 3, 2, faculty=None, room=11, batches=(0,)),
+    )
+    previous = tuple(Session(c.id, rng.randrange(4), rng.randrange(3), 1) for c in classes[:8])
+    return Problem(
+        grid=grid,
+        rooms=tuple(
+            [Room(i, RoomKind.LECTURE, 120 if i < 3 else 60) for i in range(1, 6)]
+            + [Room(11, RoomKind.LAB, 120), Room(12, RoomKind.LAB, 60)]
+        ),
+        faculty=tuple(Faculty(f, max_periods_per_day=4) for f in range(8)),
+        batches=tuple(Batch(b, rng.choice((30, 50))) for b in range(6)),
+        classes=tuple(classes),
+        fixed=fixed,
+        previous=previous + (Session(99, 0, 0, 1),),  # a class that no longer exists
+        weights=Weights(
+            min_days=5,
+            same_day=3,
+            isolated=2,
+            idle_gap=1,
+            room_change=1,
+            long_run=2,
+            room_capacity=1,
+            previous_distance=1,
+        ),
+        capacity_is_hard=capacity_is_hard,
+        long_run_limit=2,
+    )
+
+
+def random_timetable(problem: Problem, rng: random.Random) -> list[tuple[int, int, int, int]]:
+    """Any allowed start and fitting room per session: clashes and all."""
+    prep = prepare(problem)
+    a = anneal.build_arrays(prep)
+    out = []
+    for ci, cls in enumerate(problem.classes):
+        rooms = a.rooms[a.rooms_ptr[ci] : a.rooms_ptr[ci + 1]]
+        for _ in range(cls.sessions_per_week):
+            d, p = rng.choice(prep.starts[ci])
+            out.append((ci, d, p, int(rng.choice(list(rooms)))))
+    return out
+
+
+def as_sessions(problem: Problem, placed) -> list[Session]:
+    return [Session(problem.classes[c].id, d, p, problem.rooms[r].id) for c, d, p, r in placed]
+
+
+def current(chain: anneal.Chain) -> list[tuple[int, int, int, int]]:
+    P = chain.a.periods
+    return [
+        (int(chain.a.sess_class[s]), int(t) // P, int(t) % P, int(r))
+        for s, (t, r) in enumerate(zip(chain.st, chain.rm, strict=True))
+    ]
+
+
+def test_incremental_score_matches_a_recount_and_the_evaluator():
+    for capacity_is_hard in (True, False):
+        problem = everything(capacity_is_hard=capacity_is_hard)
+        prep = prepare(problem)
+        chain = anneal.Chain(
+            anneal.build_arrays(prep), random_timetable(problem, random.Random(1)), 4, 20
+        )
+        for temp in (50.0, 5.0, 0.5):  # hot: many moves accepted, clashes made and undone
+            chain.run(20_000, temp, temp, 0.2, 0.1)
+            soft, load = chain.full_cost()
+            ev = evaluate(problem, as_sessions(problem, current(chain)))
+            assert chain.tot[1] == soft
+            assert chain.tot[0] == ev.hard_total  # clashes and day loads, counted afresh
+            assert load == ev.hard["faculty_day_load"]
+        # the best state is clash-free and scored exactly as the evaluator scores it
+        hard, soft = chain.best
+        ev = evaluate(problem, as_sessions(problem, chain.best_sessions()))
+        if hard == 0:
+            assert ev.hard_total == 0 and ev.soft_total == soft
+        else:
+            assert ev.hard_total == hard
+
+
+def test_annealing_a_clash_ridden_timetable_finds_a_clean_one():
+    problem = everything()
+    prep = prepare(problem)
+    chain = anneal.Chain(
+        anneal.build_arrays(prep), random_timetable(problem, random.Random(2)), 5, 20
+    )
+    assert chain.best[0] > 0
+    chain.run(300_000, 5.0, 0.05, 0.2, 0.1)
+    ev = evaluate(problem, as_sessions(problem, chain.best_sessions()))
+    assert chain.best[0] == 0 and ev.hard_total == 0
+    assert ev.soft_total == chain.best[1]
+
+
+def test_day_shape_tables_count_isolated_idle_and_long_runs_across_a_break():
+    # one day of five periods, a break after period 1: 0 1 | 2 3 4
+    problem = Problem(
+        grid=TimeGrid(1, 5, breaks_after=frozenset({(0, 1)})),
+        rooms=(),
+        faculty=(),
+        batches=(),
+        classes=(),
+        weights=Weights(0, 0, isolated=10, idle_gap=1, room_change=0, long_run=100),
+        long_run_limit=2,
+    )
+    batch, fac = anneal.shape_tables(prepare(problem))
+
+    def mask(*ps: int) -> int:
+        return sum(1 << p for p in ps)
+
+    assert batch[0, mask(1, 2)] == 2 * 10  # the break separates them: both isolated
+    assert batch[0, mask(0, 1)] == 0
+    assert batch[0, mask(0, 3)] == 2 * 10 + 2  # two isolated, periods 1 and 2 idle
+    assert batch[0, 0] == 0
+    assert fac[0, mask(2, 3, 4)] == 100  # three in a row, past the limit of two
+    assert fac[0, mask(1, 2, 3)] == 0  # broken by the break
+    assert fac[0, mask(0, 1)] == 0
+
+
+def test_same_seed_same_iterations_same_timetable():
+    problem = everything()
+    prep = prepare(problem)
+    start = random_timetable(problem, random.Random(3))
+    runs = []
+    for seed in (7, 7, 8):
+        chain = anneal.Chain(anneal.build_arrays(prep), start, seed, 20)
+        chain.run(50_000, 5.0, 0.1, 0.2, 0.1)
+        runs.append((chain.best_sessions(), chain.best, chain.st.copy()))
+    assert runs[0][0] == runs[1][0] and runs[0][1] == runs[1][1]
+    assert np.array_equal(runs[0][2], runs[1][2])
+    assert not np.array_equal(runs[0][2], runs[2][2])  # another seed walks elsewhere
+
+
+def clean_start(problem: Problem) -> list[tuple[int, int, int, int]]:
+    prep = prepare(problem)
+    chain = anneal.Chain(
+        anneal.build_arrays(prep), random_timetable(problem, random.Random(4)), 1, 20
+    )
+    chain.run(300_000, 5.0, 0.05, 0.2, 0.1)
+    assert chain.best[0] == 0
+    return chain.best_sessions()
+
+
+def test_driver_stops_at_the_deadline_and_reports_improvements():
+    problem = everything()
+    prep = prepare(problem)
+    start = clean_start(problem)
+    seen: list[int] = []
+    clock = Clock(1.0, deterministic=False)
+    t0 = time.monotonic()
+    placed, objective, cancelled = anneal.anneal(
+        prep, start, chains=2, seed=1, clock=clock, deadline=1.0, on_improve=seen.append
+    )
+    assert not cancelled
+    assert time.monotonic() - t0 < 1.0 + 1.0
+    assert seen == sorted(seen, reverse=True)
+    ev = evaluate(problem, as_sessions(problem, placed))
+    assert ev.hard_total == 0 and ev.soft_total == objective
+
+
+def test_driver_one_chain_on_a_deterministic_clock_repeats_itself():
+    problem = everything()
+    prep = prepare(problem)
+    start = clean_start(problem)
+    outs = []
+    for _ in range(2):
+        clock = Clock(0.5, deterministic=True)
+        outs.append(anneal.anneal(prep, start, chains=1, seed=3, clock=clock, deadline=0.5))
+        assert clock.now() == pytest.approx(0.5)  # the iterations are charged to the budget
+    assert outs[0] == outs[1]
+
+
+def test_driver_honours_the_cancel_flag_within_a_chunk():
+    problem = everything()
+    prep = prepare(problem)
+    start = clean_start(problem)
+    flag = threading.Event()
+    threading.Timer(0.3, flag.set).start()
+    t0 = time.monotonic()
+    _, _, cancelled = anneal.anneal(
+        prep, start, chains=2, seed=1, clock=Clock(30.0, deterministic=False), deadline=30.0,
+        cancel=flag,
+    )  # fmt: skip
+    assert cancelled
+    assert time.monotonic() - t0 < 1.5

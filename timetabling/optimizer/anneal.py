@@ -1,0 +1,743 @@
+"""Simulated annealing over complete timetables (times and rooms together).
+
+CP-SAT finds a first timetable within a second or two and proves bounds, but its LNS rounds
+are few (one per 1.5 s sub-solve) and stall within a minute on the larger instances. This
+local search makes millions of small moves per second instead: move one session to another
+start and/or room (exchanging it with the session already there), or exchange two sessions.
+Every move is scored by the change of the full objective, kept incrementally: hard
+violations (batch, faculty and room clashes, faculty day loads) weigh ``hard_weight`` each,
+soft penalties their weights, exactly as :mod:`evaluate` counts them in a feasible
+timetable. The best feasible timetable seen is kept.
+
+The shape of a batch's day (isolated periods, idle gaps) and of a faculty member's day
+(long runs) depend only on which periods of that day are busy, so they are tables indexed by
+the day's occupancy bit mask, computed once per problem (see :func:`shape_tables`).
+
+The kernel is compiled with numba (``nogil``: two chains run on two cores from two
+threads) and runs in chunks of iterations, so the caller can report progress, honour a
+cancel flag and stop at a deadline between chunks. Randomness comes from a xorshift
+generator in the chain's own state: a chain's result depends only on its seed and its
+iteration count, never on the clock.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from .clock import Clock
+from .domain import Prepared, prepare, room_fits
+from .model import CancelToken
+
+MAX_PERIODS_PER_DAY = 16  # the day-shape tables have 2**periods entries per day
+
+# --- day-shape tables -----------------------------------------------------------------
+
+
+def shape_tables(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted cost of a batch's day and of a faculty member's day, per day and busy mask.
+
+    Batch: isolated periods (no busy consecutive neighbour) and idle gaps (existing free
+    periods between the first and last busy period). Faculty: windows of
+    ``long_run_limit + 1`` consecutive busy periods.
+    """
+    problem = prep.problem
+    g = problem.grid
+    w = problem.weights
+    exists = np.array(
+        [[g.exists(d, p) for p in range(g.periods_per_day)] for d in range(g.days)],
+        dtype=np.int64,
+    )
+    consec = np.array(
+        [[g.consecutive(d, p) for p in range(g.periods_per_day)] for d in range(g.days)],
+        dtype=np.int64,
+    )
+    return _shape_tables(
+        exists, consec, w.isolated, w.idle_gap, w.long_run, problem.long_run_limit + 1
+    )
+
+
+@njit(cache=True)
+def _shape_tables(exists, consec, w_iso, w_idle, w_long, k):  # fmt: skip
+    days, P = exists.shape
+    n = 1 << P
+    batch = np.zeros((days, n), dtype=np.int64)
+    fac = np.zeros((days, n), dtype=np.int64)
+    for d in range(days):
+        for mask in range(n):
+            iso = 0
+            first = -1
+            last = -1
+            for p in range(P):
+                if not (mask >> p) & 1:
+                    continue
+                if first < 0:
+                    first = p
+                last = p
+                left = p > 0 and consec[d, p - 1] and (mask >> (p - 1)) & 1
+                right = consec[d, p] and p + 1 < P and (mask >> (p + 1)) & 1
+                if not left and not right:
+                    iso += 1
+            idle = 0
+            for p in range(first + 1, last):
+                if first >= 0 and exists[d, p] and not (mask >> p) & 1:
+                    idle += 1
+            runs = 0
+            if w_long:
+                for p in range(P):
+                    q = p
+                    length = 1
+                    ok = (mask >> p) & 1
+                    while ok and length < k and consec[d, q]:
+                        q += 1
+                        length += 1
+                        ok = (mask >> q) & 1
+                    if ok and length == k:
+                        runs += 1
+            batch[d, mask] = w_iso * iso + w_idle * idle
+            fac[d, mask] = w_long * runs
+    return batch, fac
+
+
+# --- the problem as arrays ------------------------------------------------------------
+
+
+@dataclass
+class Arrays:
+    """Static data of one problem (shared by every chain) in the kernel's layout."""
+
+    days: int
+    periods: int
+    length: np.ndarray  # per class
+    starts_ptr: np.ndarray  # CSR of allowed start slots (slot = day * periods + period)
+    starts: np.ndarray
+    start_ok: np.ndarray  # [class, slot] 0/1
+    rooms_ptr: np.ndarray  # CSR of fitting rooms
+    rooms: np.ndarray
+    room_ok: np.ndarray  # [class, room] 0/1
+    overflow: np.ndarray  # [class, room] weighted soft capacity cost of one session
+    ent_ptr: np.ndarray  # CSR of clash entities (batches, or the class itself)
+    ents: np.ndarray
+    real: np.ndarray  # per entity: 1 when it is a batch (day shapes count)
+    fac: np.ndarray  # per class: faculty index or -1
+    max_day: np.ndarray  # per faculty
+    bshape: np.ndarray
+    fshape: np.ndarray
+    min_days: np.ndarray
+    prev: np.ndarray  # [class, slot] sessions of the previous timetable starting there
+    prev_total: np.ndarray
+    constant: int  # weighted previous sessions no start can keep (their class is gone)
+    weights: np.ndarray  # min_days, same_day, room_change, previous_distance
+    sess_class: np.ndarray
+    fixed_b: np.ndarray  # [entity, slot] occupancy by fixed sessions
+    fixed_f: np.ndarray
+    fixed_r: np.ndarray
+
+
+def supported(prep: Prepared) -> bool:
+    """The annealer handles grids up to MAX_PERIODS_PER_DAY periods a day."""
+    return prep.problem.grid.periods_per_day <= MAX_PERIODS_PER_DAY
+
+
+def build_arrays(prep: Prepared) -> Arrays:
+    problem = prep.problem
+    g = problem.grid
+    P = g.periods_per_day
+    T = g.days * P
+    C = len(problem.classes)
+    R = len(problem.rooms)
+    w = problem.weights
+    batch_index = {b.id: i for i, b in enumerate(problem.batches)}
+    for c in problem.classes:
+        for b in c.batches:
+            batch_index.setdefault(b, len(batch_index))
+    n_real = len(batch_index)
+    length = np.array([c.periods_per_session for c in problem.classes], dtype=np.int64)
+    start_ok = np.zeros((C, T), dtype=np.int8)
+    starts_ptr = np.zeros(C + 1, dtype=np.int64)
+    starts: list[int] = []
+    for ci in range(C):
+        for d, p in prep.starts[ci]:
+            start_ok[ci, d * P + p] = 1
+            starts.append(d * P + p)
+        starts_ptr[ci + 1] = len(starts)
+    room_ok = np.zeros((C, R), dtype=np.int8)
+    overflow = np.zeros((C, R), dtype=np.int64)
+    rooms_ptr = np.zeros(C + 1, dtype=np.int64)
+    rooms: list[int] = []
+    soft_cap = not problem.capacity_is_hard and w.room_capacity
+    for ci, cls in enumerate(problem.classes):
+        for ri, room in enumerate(problem.rooms):
+            if room_fits(problem, cls, room, prep.sizes[ci]):
+                room_ok[ci, ri] = 1
+                rooms.append(ri)
+                if soft_cap:
+                    overflow[ci, ri] = w.room_capacity * max(0, prep.sizes[ci] - room.capacity)
+        rooms_ptr[ci + 1] = len(rooms)
+    ent_ptr = np.zeros(C + 1, dtype=np.int64)
+    ents: list[int] = []
+    pseudo = n_real
+    for ci, cls in enumerate(problem.classes):
+        own = list(dict.fromkeys(batch_index[b] for b in cls.batches))
+        if not own:  # a class without batches still must not overlap itself
+            own = [pseudo]
+            pseudo += 1
+        ents.extend(own)
+        ent_ptr[ci + 1] = len(ents)
+    real = np.zeros(pseudo, dtype=np.int64)
+    real[:n_real] = 1
+    fidx = prep.faculty_index
+    fac = np.array(
+        [fidx.get(c.faculty, -1) if c.faculty is not None else -1 for c in problem.classes],
+        dtype=np.int64,
+    )
+    F = max(1, len(problem.faculty))
+    max_day = np.full(F, 1 << 30, dtype=np.int64)
+    for member in problem.faculty:
+        if member.max_periods_per_day is not None:
+            max_day[fidx[member.id]] = member.max_periods_per_day
+    bshape, fshape = shape_tables(prep)
+    class_index = {c.id: i for i, c in enumerate(problem.classes)}
+    prev = np.zeros((C, T), dtype=np.int64)
+    lost = 0
+    for old in problem.previous:
+        known = class_index.get(old.class_id)
+        if known is not None and g.exists(old.day, old.period):
+            prev[known, old.day * P + old.period] += 1
+        else:
+            lost += 1
+    sess_class = np.array(
+        [ci for ci, c in enumerate(problem.classes) for _ in range(max(0, c.sessions_per_week))],
+        dtype=np.int64,
+    )
+    fixed_b = np.zeros((pseudo, T), dtype=np.int64)
+    fixed_f = np.zeros((F, T), dtype=np.int64)
+    fixed_r = np.zeros((R, T), dtype=np.int64)
+    room_index = {r.id: i for i, r in enumerate(problem.rooms)}
+    for (b, d, p), n in prep.fixed.batch.items():
+        if b in batch_index and g.exists(d, p):
+            fixed_b[batch_index[b], d * P + p] += n
+    for (f, d, p), n in prep.fixed.faculty.items():
+        if f in fidx and g.exists(d, p):
+            fixed_f[fidx[f], d * P + p] += n
+    for (r, d, p), n in prep.fixed.room.items():
+        if r in room_index and g.exists(d, p):
+            fixed_r[room_index[r], d * P + p] += n
+    return Arrays(
+        days=g.days,
+        periods=P,
+        length=length,
+        starts_ptr=starts_ptr,
+        starts=np.array(starts, dtype=np.int64),
+        start_ok=start_ok,
+        rooms_ptr=rooms_ptr,
+        rooms=np.array(rooms, dtype=np.int64),
+        room_ok=room_ok,
+        overflow=overflow,
+        ent_ptr=ent_ptr,
+        ents=np.array(ents, dtype=np.int64),
+        real=real,
+        fac=fac,
+        max_day=max_day,
+        bshape=bshape,
+        fshape=fshape,
+        min_days=np.array([max(0, c.min_days) for c in problem.classes], dtype=np.int64),
+        prev=prev,
+        prev_total=prev.sum(axis=1),
+        constant=lost * w.previous_distance,
+        weights=np.array(
+            [w.min_days, w.same_day, w.room_change, w.previous_distance if problem.previous else 0],
+            dtype=np.int64,
+        ),
+        sess_class=sess_class,
+        fixed_b=fixed_b,
+        fixed_f=fixed_f,
+        fixed_r=fixed_r,
+    )
+
+
+# --- the kernel -----------------------------------------------------------------------
+# The kernel takes three tuples of arrays:
+#   static  the problem (see ``Chain.static``), shared by every chain
+#   state   one chain's timetable and its aggregates (all int64):
+#           st, rm         per session: start slot and room
+#           bocc, bmask    per entity: occupancy per slot, busy mask per day
+#           focc, fmask, fday   per faculty: occupancy per slot, busy mask, periods per day
+#           rocc, owner    per room and slot: occupancy, the session starting there
+#           cday           per class and day: sessions
+#           cagg           per class: days used, same-day excess, rooms used, previous
+#                          starts kept
+#           croom, cstart  per class: sessions per room, per start slot
+#   work    scratch and results: bstamp, fstamp, stamp (to list each affected day once),
+#           rng (xorshift state), tot ([hard, soft, best hard, best soft]), best_st, best_rm
+
+
+@njit(cache=True, nogil=True)
+def _rand(rng):
+    x = rng[0]
+    x ^= x << np.uint64(13)
+    x ^= x >> np.uint64(7)
+    x ^= x << np.uint64(17)
+    rng[0] = x
+    return x
+
+
+@njit(cache=True, nogil=True)
+def _randint(rng, n):
+    return np.int64(_rand(rng) % np.uint64(n))
+
+
+@njit(cache=True, nogil=True)
+def _random(rng):
+    return float(_rand(rng) >> np.uint64(11)) / 9007199254740992.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _count(occ, mask, i, q, d, bit, sign):
+    """Occupancy of (i, q) by one more or one fewer session; the change in clashes."""
+    before = occ[i, q]
+    occ[i, q] = before + sign
+    if sign > 0:
+        if before >= 1:
+            return 1
+        mask[i, d] |= bit
+    else:
+        if before >= 2:
+            return -1
+        if before == 1:
+            mask[i, d] &= ~bit
+    return 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _occupy(s, t, r, sign, static, state):
+    """Add (sign 1) or remove (sign -1) session ``s`` at start ``t`` in room ``r``.
+    Returns the change in the number of clashes."""
+    P, length, ent_ptr, ents = static[0], static[1], static[9], static[10]
+    fac, prev, sess_class = static[12], static[17], static[20]
+    st, rm, bocc, bmask, focc, fmask, fday, rocc, owner, cday, cagg, croom, cstart = state
+    c = sess_class[s]
+    d = t // P
+    f = fac[c]
+    h = 0
+    for q in range(t, t + length[c]):
+        bit = 1 << (q - d * P)
+        for k in range(ent_ptr[c], ent_ptr[c + 1]):
+            h += _count(bocc, bmask, ents[k], q, d, bit, sign)
+        if f >= 0:
+            h += _count(focc, fmask, f, q, d, bit, sign)
+            fday[f, d] += sign
+        before = rocc[r, q]
+        rocc[r, q] = before + sign
+        if sign > 0 and before >= 1:
+            h += 1
+        elif sign < 0 and before >= 2:
+            h -= 1
+    # the class's own aggregates
+    n = cday[c, d]
+    cday[c, d] = n + sign
+    if sign > 0:
+        cagg[c, 0 if n == 0 else 1] += 1
+    else:
+        cagg[c, 0 if n == 1 else 1] -= 1
+    n = croom[c, r]
+    croom[c, r] = n + sign
+    if sign > 0 and n == 0:
+        cagg[c, 2] += 1
+    elif sign < 0 and n == 1:
+        cagg[c, 2] -= 1
+    n = cstart[c, t]
+    cstart[c, t] = n + sign
+    if sign > 0 and n < prev[c, t]:
+        cagg[c, 3] += 1
+    elif sign < 0 and n <= prev[c, t]:
+        cagg[c, 3] -= 1
+    if sign > 0:
+        st[s] = t
+        rm[s] = r
+        owner[r, t] = s
+    elif owner[r, t] == s:
+        owner[r, t] = -1
+    return h
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _class_cost(c, static, cagg):
+    min_days, prev_total, weights = static[16], static[18], static[19]
+    short = max(0, min_days[c] - cagg[c, 0])
+    rooms = max(0, cagg[c, 2] - 1)
+    return (
+        weights[0] * short
+        + weights[1] * cagg[c, 1]
+        + weights[2] * rooms
+        + weights[3] * (prev_total[c] - cagg[c, 3])
+    )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _days_cost(n_b, aff_b, n_f, aff_f, static, state):
+    """(soft, day-load excess) of the affected (entity, day) and (faculty, day) pairs."""
+    real, max_day, bshape, fshape = static[11], static[13], static[14], static[15]
+    bmask, fmask, fday = state[3], state[5], state[6]
+    soft = 0
+    load = 0
+    for i in range(n_b):
+        e = aff_b[i, 0]
+        if real[e]:
+            soft += bshape[aff_b[i, 1], bmask[e, aff_b[i, 1]]]
+    for i in range(n_f):
+        f = aff_f[i, 0]
+        d = aff_f[i, 1]
+        soft += fshape[d, fmask[f, d]]
+        load += max(0, fday[f, d] - max_day[f])
+    return soft, load
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mark(c, d, static, work, aff_b, n_b, aff_f, n_f):
+    """List the entities and the faculty member of class ``c`` on day ``d``, once each."""
+    ent_ptr, ents, fac = static[9], static[10], static[12]
+    bstamp, fstamp, stamp = work[0], work[1], work[2][0]
+    for k in range(ent_ptr[c], ent_ptr[c + 1]):
+        e = ents[k]
+        if bstamp[e, d] != stamp:
+            bstamp[e, d] = stamp
+            aff_b[n_b, 0] = e
+            aff_b[n_b, 1] = d
+            n_b += 1
+    f = fac[c]
+    if f >= 0 and fstamp[f, d] != stamp:
+        fstamp[f, d] = stamp
+        aff_f[n_f, 0] = f
+        aff_f[n_f, 1] = d
+        n_f += 1
+    return n_b, n_f
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _local_cost(c1, c2, n_b, aff_b, n_f, aff_f, static, state):
+    soft, load = _days_cost(n_b, aff_b, n_f, aff_f, static, state)
+    soft += _class_cost(c1, static, state[10])
+    if c2 >= 0:
+        soft += _class_cost(c2, static, state[10])
+    return soft, load
+
+
+@njit(cache=True, nogil=True)
+def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, static, state, work):
+    """Run ``iters`` moves with the temperature falling geometrically from ``t_hi`` to
+    ``t_lo``. A move takes a random session to a random allowed start and/or fitting room,
+    exchanging it with the session starting there if there is one; or it exchanges two
+    random sessions. ``tot`` ([hard, soft, best hard, best soft]) follows the state, and the
+    best state (fewest hard violations, then lowest soft cost) is copied to best_st/best_rm.
+    Returns the number of accepted moves."""
+    P, starts_ptr, starts, start_ok = static[0], static[2], static[3], static[4]
+    rooms_ptr, rooms, room_ok, overflow = static[5], static[6], static[7], static[8]
+    ents, sess_class = static[10], static[20]
+    st, rm, owner = state[0], state[1], state[8]
+    rng, tot, best_st, best_rm = work[3], work[4], work[5], work[6]
+    N = sess_class.shape[0]
+    if N == 0:
+        return 0
+    aff_b = np.zeros((4 * ents.shape[0] + 8, 2), dtype=np.int64)
+    aff_f = np.zeros((8, 2), dtype=np.int64)
+    accepted = 0
+    ratio = t_lo / t_hi
+    for it in range(iters):
+        temp = t_hi * ratio ** (it / iters)
+        s1 = _randint(rng, N)
+        c1 = sess_class[s1]
+        t1 = st[s1]
+        r1 = rm[s1]
+        s2 = -1
+        u = _random(rng)
+        if u < p_swap:
+            s2 = _randint(rng, N)
+            t1n = st[s2]
+            r1n = rm[s2]
+        else:
+            if u < p_swap + p_room:
+                t1n = t1
+            else:
+                t1n = starts[starts_ptr[c1] + _randint(rng, starts_ptr[c1 + 1] - starts_ptr[c1])]
+            if u < p_swap + p_room or _random(rng) < 0.5:
+                r1n = rooms[rooms_ptr[c1] + _randint(rng, rooms_ptr[c1 + 1] - rooms_ptr[c1])]
+            else:
+                r1n = r1
+            if t1n == t1 and r1n == r1:
+                continue
+            o = owner[r1n, t1n]
+            if o >= 0 and st[o] == t1n and rm[o] == r1n:
+                s2 = o
+        c2 = -1
+        t2 = -1
+        r2 = -1
+        if s2 >= 0:
+            c2 = sess_class[s2]
+            t2 = st[s2]
+            r2 = rm[s2]
+            if c2 == c1 or not (start_ok[c1, t1n] and room_ok[c1, r1n]):
+                continue
+            if not (start_ok[c2, t1] and room_ok[c2, r1]):
+                continue
+        # the (entity, day) and (faculty, day) pairs whose cost may change
+        work[2][0] += 1
+        n_b, n_f = _mark(c1, t1 // P, static, work, aff_b, 0, aff_f, 0)
+        n_b, n_f = _mark(c1, t1n // P, static, work, aff_b, n_b, aff_f, n_f)
+        if s2 >= 0:
+            n_b, n_f = _mark(c2, t2 // P, static, work, aff_b, n_b, aff_f, n_f)
+            n_b, n_f = _mark(c2, t1 // P, static, work, aff_b, n_b, aff_f, n_f)
+        soft0, load0 = _local_cost(c1, c2, n_b, aff_b, n_f, aff_f, static, state)
+        h = _occupy(s1, t1, r1, -1, static, state)
+        if s2 >= 0:
+            h += _occupy(s2, t2, r2, -1, static, state)
+            h += _occupy(s2, t1, r1, 1, static, state)
+        h += _occupy(s1, t1n, r1n, 1, static, state)
+        soft1, load1 = _local_cost(c1, c2, n_b, aff_b, n_f, aff_f, static, state)
+        soft1 += overflow[c1, r1n] - overflow[c1, r1]
+        if s2 >= 0:
+            soft1 += overflow[c2, r1] - overflow[c2, r2]
+        dh = h + load1 - load0
+        ds = soft1 - soft0
+        delta = hard_weight * dh + ds
+        if delta <= 0 or _random(rng) < math.exp(-delta / temp):
+            accepted += 1
+            tot[0] += dh
+            tot[1] += ds
+            if tot[0] < tot[2] or (tot[0] == tot[2] and tot[1] < tot[3]):
+                tot[2] = tot[0]
+                tot[3] = tot[1]
+                best_st[:] = st
+                best_rm[:] = rm
+        else:  # undo, in reverse order
+            _occupy(s1, t1n, r1n, -1, static, state)
+            if s2 >= 0:
+                _occupy(s2, t1, r1, -1, static, state)
+                _occupy(s2, t2, r2, 1, static, state)
+            _occupy(s1, t1, r1, 1, static, state)
+    return accepted
+
+
+# --- a chain --------------------------------------------------------------------------
+
+
+class Chain:
+    """One annealing chain: its state arrays, started from a complete timetable."""
+
+    def __init__(
+        self, a: Arrays, sessions: list[tuple[int, int, int, int]], seed: int, hard_weight: int
+    ) -> None:
+        """``sessions``: (class index, day, start period, room index), one per session."""
+        self.a = a
+        self.hard_weight = hard_weight
+        P = a.periods
+        C = a.length.shape[0]
+        T = a.days * P
+        R = a.room_ok.shape[1]
+        N = a.sess_class.shape[0]
+        self.static = (
+            P, a.length, a.starts_ptr, a.starts, a.start_ok, a.rooms_ptr, a.rooms, a.room_ok,
+            a.overflow, a.ent_ptr, a.ents, a.real, a.fac, a.max_day, a.bshape, a.fshape,
+            a.min_days, a.prev, a.prev_total, a.weights, a.sess_class,
+        )  # fmt: skip
+        bocc = a.fixed_b.copy()
+        focc = a.fixed_f.copy()
+        self.state = (
+            np.zeros(N, dtype=np.int64),  # st
+            np.zeros(N, dtype=np.int64),  # rm
+            bocc,
+            _masks(bocc, a.days, P),
+            focc,
+            _masks(focc, a.days, P),
+            focc.reshape(focc.shape[0], a.days, P).sum(axis=2),  # fday
+            a.fixed_r.copy(),  # rocc
+            np.full((R, T), -1, dtype=np.int64),  # owner
+            np.zeros((C, a.days), dtype=np.int64),  # cday
+            np.zeros((C, 4), dtype=np.int64),  # cagg
+            np.zeros((C, R), dtype=np.int64),  # croom
+            np.zeros((C, T), dtype=np.int64),  # cstart
+        )
+        self.st, self.rm = self.state[0], self.state[1]
+        seed_state = (seed * 0x9E3779B97F4A7C15 + 0x2545F4914F6CDD1D) % (1 << 64) or 1
+        self.tot = np.zeros(4, dtype=np.int64)
+        self.work = (
+            np.zeros(self.state[3].shape, dtype=np.int64),  # bstamp
+            np.zeros(self.state[5].shape, dtype=np.int64),  # fstamp
+            np.zeros(1, dtype=np.int64),  # stamp
+            np.array([seed_state], dtype=np.uint64),  # rng
+            self.tot,
+            np.zeros(N, dtype=np.int64),  # best_st
+            np.zeros(N, dtype=np.int64),  # best_rm
+        )
+        by_class: dict[int, list[tuple[int, int, int]]] = {}
+        for ci, d, p, ri in sessions:
+            by_class.setdefault(ci, []).append((d, p, ri))
+        clashes = 0
+        for s in range(N):
+            d, p, ri = by_class[int(a.sess_class[s])].pop()
+            clashes += int(_occupy(s, d * P + p, ri, 1, self.static, self.state))
+        soft, load = self.full_cost()
+        self.tot[:] = (clashes + load, soft, clashes + load, soft)
+        self.best_st, self.best_rm = self.work[5], self.work[6]
+        self.best_st[:] = self.st
+        self.best_rm[:] = self.rm
+
+    def full_cost(self) -> tuple[int, int]:
+        """(soft, day-load excess) of the current state, recounted from its aggregates."""
+        a = self.a
+        bmask, fmask, fday, cagg = self.state[3], self.state[5], self.state[6], self.state[10]
+        soft = a.constant
+        for c in range(a.length.shape[0]):
+            soft += int(_class_cost(c, self.static, cagg))
+        soft += int(a.overflow[a.sess_class, self.rm].sum())
+        days = np.arange(a.days)
+        soft += int((a.bshape[days[None, :], bmask] * a.real[:, None]).sum())
+        soft += int(a.fshape[days[None, :], fmask].sum())
+        load = int(np.maximum(0, fday - a.max_day[:, None]).sum())
+        return soft, load
+
+    def run(self, iters: int, t_hi: float, t_lo: float, p_swap: float, p_room: float) -> int:
+        return int(
+            anneal_chunk(
+                iters, t_hi, t_lo, self.hard_weight, p_swap, p_room, self.static, self.state,
+                self.work,
+            )
+        )  # fmt: skip
+
+    @property
+    def best(self) -> tuple[int, int]:
+        """(hard, soft) of the best state."""
+        return int(self.tot[2]), int(self.tot[3])
+
+    def best_sessions(self) -> list[tuple[int, int, int, int]]:
+        P = self.a.periods
+        return [
+            (int(self.a.sess_class[s]), int(t) // P, int(t) % P, int(r))
+            for s, (t, r) in enumerate(zip(self.best_st, self.best_rm, strict=True))
+        ]
+
+
+def _masks(occ: np.ndarray, days: int, periods: int) -> np.ndarray:
+    busy = (occ.reshape(occ.shape[0], days, periods) > 0).astype(np.int64)
+    return (busy << np.arange(periods, dtype=np.int64)).sum(axis=2)
+
+
+# --- the driver -----------------------------------------------------------------------
+
+#: Temperatures at the start and the end of a run, in units of the objective. A move that
+#: costs 8 is taken one time in e at the start; at the end only improvements pass. On
+#: comp06, comp07 and comp12 at 60 s a start of 8 summed to 421 against 432 for 4.
+T_START = 8.0
+T_END = 0.05
+P_SWAP = 0.2  # share of moves that exchange two random sessions
+P_ROOM = 0.1  # share of moves that only change the room
+#: Iterations per second of budget with one worker (deterministic mode): about half of
+#: what one core of a 2-core development machine does on the ITC-2007 instances.
+ITERS_PER_SECOND = 500_000
+CHUNK_SECONDS = 0.2  # between two looks at the clock, the cancel flag and the progress
+
+
+def hard_weight(prep: Prepared) -> int:
+    """A clash costs more than any soft gain a single move can make in practice."""
+    w = prep.problem.weights
+    heaviest = max(
+        w.min_days, w.same_day, w.isolated, w.idle_gap, w.room_change, w.long_run,
+        w.room_capacity, w.previous_distance,
+    )  # fmt: skip
+    return max(20, 4 * heaviest)
+
+
+def temperature(frac: float) -> float:
+    """Geometric cooling from T_START to T_END over the run (``frac`` in [0, 1])."""
+    return T_START * (T_END / T_START) ** min(1.0, max(0.0, frac))
+
+
+def anneal(
+    prep: Prepared,
+    sessions: list[tuple[int, int, int, int]],
+    *,
+    chains: int,
+    seed: int,
+    clock: Clock,
+    deadline: float,
+    stop_at: float | None = None,
+    on_improve: Callable[[int], object] | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[list[tuple[int, int, int, int]], int, bool]:
+    """Anneal a complete, clash-free timetable until ``clock`` reaches ``deadline``.
+
+    ``sessions`` and the result are (class index, day, start, room index) per session.
+    ``chains`` independent chains run side by side (one per thread); the best feasible
+    timetable of any chain is returned with its objective and whether the search was
+    cancelled. With a deterministic clock one chain runs ``ITERS_PER_SECOND`` iterations
+    per second of budget, so its result does not depend on the machine's speed. The search
+    stops early once the objective reaches ``stop_at`` (a proven bound).
+    """
+    arrays = build_arrays(prep)
+    weight = hard_weight(prep)
+    pool = [Chain(arrays, sessions, seed * 7919 + i, weight) for i in range(max(1, chains))]
+    best_soft = pool[0].best[1]
+    begin = clock.now()
+    span = max(1e-9, deadline - begin)
+    budget = int(span * ITERS_PER_SECOND)  # iterations of the one deterministic chain
+    done = 0
+    step = 20_000  # the first chunk; then sized to about CHUNK_SECONDS on the wall clock
+    executor = ThreadPoolExecutor(max_workers=len(pool)) if len(pool) > 1 else None
+    try:
+        while not clock.expired():
+            if cancel is not None and cancel.is_set():
+                return pool[0].best_sessions(), pool[0].best[1], True
+            if clock.deterministic:
+                step = min(step, budget - done)
+                frac, nxt = done / max(1, budget), (done + step) / max(1, budget)
+            else:
+                frac = (clock.now() - begin) / span
+                nxt = frac + CHUNK_SECONDS / span
+            if frac >= 1.0 or step <= 0:
+                break
+            t_hi, t_lo, n = temperature(frac), temperature(nxt), step
+            began = time.monotonic()
+            if executor is None:
+                pool[0].run(n, t_hi, t_lo, P_SWAP, P_ROOM)
+            else:
+                list(executor.map(lambda ch: ch.run(n, t_hi, t_lo, P_SWAP, P_ROOM), pool))  # noqa: B023
+            done += step
+            if clock.deterministic:
+                clock.work += step / ITERS_PER_SECOND
+            else:
+                took = max(1e-3, time.monotonic() - began)
+                step = max(1000, int(step * CHUNK_SECONDS / took))
+            soft = min(ch.best[1] for ch in pool if ch.best[0] == 0)
+            if soft < best_soft:
+                best_soft = soft
+                if on_improve is not None:
+                    on_improve(soft)
+            if stop_at is not None and best_soft <= stop_at:
+                break
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    winner = min((ch for ch in pool if ch.best[0] == 0), key=lambda ch: ch.best[1])
+    return winner.best_sessions(), winner.best[1], False
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) every kernel on a two-session problem, so a
+    worker's first generation does not wait for the compiler."""
+    from .model import Batch, ClassSpec, Problem, Room, RoomKind, TimeGrid
+
+    problem = Problem(
+        grid=TimeGrid(1, 2),
+        rooms=(Room(1, RoomKind.LECTURE, 10),),
+        faculty=(),
+        batches=(Batch(1, 5),),
+        classes=(ClassSpec(1, RoomKind.LECTURE, None, (1,), 2),),
+    )
+    chain = Chain(build_arrays(prepare(problem)), [(0, 0, 0, 0), (0, 0, 1, 0)], 1, 20)
+    chain.run(10, 1.0, 0.5, P_SWAP, P_ROOM)
