@@ -1,9 +1,10 @@
 """Simulated annealing over complete timetables (times and rooms together).
 
-CP-SAT finds a first timetable within a second or two and proves bounds, but its LNS rounds
-are few (one per 1.5 s sub-solve) and stall within a minute on the larger instances. This
-local search makes millions of small moves per second instead: move one session to another
-start and/or room (exchanging it with the session already there), or exchange two sessions.
+CP-SAT finds a first timetable within a second or two and gives a bound; improving it is
+this local search's work, at about a million small moves per second: move one session to
+another start and/or room (exchanging it with the session already there), or exchange two
+sessions. (Large-neighbourhood search with CP-SAT sub-solves, a round per 1.5 s, stalled
+within a minute on the larger ITC-2007 instances; see benchmarks/itc2007/README.md.)
 Every move is scored by the change of the full objective, kept incrementally: hard
 violations (batch, faculty and room clashes, faculty day loads) weigh ``hard_weight`` each,
 soft penalties their weights, exactly as :mod:`evaluate` counts them in a feasible

@@ -52,7 +52,8 @@ from .timemodel import Term, TimeModel, add_session_variables
 ProgressFn = Callable[[Progress], None]
 
 FIRST_SHARE = 0.05  # CP-SAT on the time model until this share of the limit (once solved)
-ROOM_SHARE = 0.1  # at most this share for CP-SAT on the room model
+ROOM_SHARE = 0.1  # at most this share for CP-SAT on the room model ...
+ROOM_SHARE_ANNEALED = 0.02  # ... or this share when annealing follows (it moves rooms too)
 # Joint time+room models up to this many Booleans are given to CP-SAT whole, for at most
 # PROOF_SHARE of the limit, to prove the timetable optimal before annealing.
 JOINT_FULL_MAX_VARS = 5000
@@ -351,7 +352,8 @@ def _assign_rooms(
     ):
         rm.model.minimize(objective_of(rm.terms))
         hint_rooms(rm, assignment)
-        room_time = min(clock.remaining(), max(1.0, ROOM_SHARE * options.time_limit_s))
+        share = ROOM_SHARE_ANNEALED if anneal.supported(prep) else ROOM_SHARE
+        room_time = min(clock.remaining(), max(1.0, share * options.time_limit_s))
         rsolver = make_solver(options, max(0.5, room_time), seed_offset=7, clock=clock)
         rwatch = SearchWatch(clock.start, cancel, None, report=False, clock=clock)
         rstatus = rwatch.run(rsolver, rm.model)

@@ -76,22 +76,3 @@ def build() -> Callable[..., Problem]:
 @pytest.fixture
 def mk() -> Callable[..., ClassSpec]:
     return cls
-
-
-def place(
-    tm: Any, keys: set[tuple[int, int, int]], counts: dict[str, int] | None = None
-) -> Any:
-    """A time-model incumbent with exactly ``keys`` chosen; its objective is the sum of
-    ``counts`` (the per-term counts the solver would capture)."""
-    from timetabling.optimizer.solver import TimeSolution
-
-    values = [0] * len(tm.model.proto.variables)
-    for key in keys:
-        values[tm.x[key].index] = 1
-    counts = counts or {}
-    return TimeSolution(values, sum(counts.values()), counts)
-
-
-@pytest.fixture
-def placed() -> Callable[..., Any]:
-    return place
