@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import numpy as np
 from numba import njit
@@ -217,19 +218,19 @@ def build_arrays(prep: Prepared) -> Arrays:
         [ci for ci, c in enumerate(problem.classes) for _ in range(max(0, c.sessions_per_week))],
         dtype=np.int64,
     )
-    fixed_b = np.zeros((pseudo, T), dtype=np.int64)
-    fixed_f = np.zeros((F, T), dtype=np.int64)
-    fixed_r = np.zeros((R, T), dtype=np.int64)
     room_index = {r.id: i for i, r in enumerate(problem.rooms)}
-    for (b, d, p), n in prep.fixed.batch.items():
-        if b in batch_index and g.exists(d, p):
-            fixed_b[batch_index[b], d * P + p] += n
-    for (f, d, p), n in prep.fixed.faculty.items():
-        if f in fidx and g.exists(d, p):
-            fixed_f[fidx[f], d * P + p] += n
-    for (r, d, p), n in prep.fixed.room.items():
-        if r in room_index and g.exists(d, p):
-            fixed_r[room_index[r], d * P + p] += n
+
+    def occupancy(counts: Counter[tuple[int, int, int]], index: dict[int, int], n: int):
+        """Fixed-session occupancy per (index, slot) from counts keyed (id, day, period)."""
+        out = np.zeros((n, T), dtype=np.int64)
+        for (key, d, p), k in counts.items():
+            if key in index and g.exists(d, p):
+                out[index[key], d * P + p] += k
+        return out
+
+    fixed_b = occupancy(prep.fixed.batch, batch_index, pseudo)
+    fixed_f = occupancy(prep.fixed.faculty, fidx, F)
+    fixed_r = occupancy(prep.fixed.room, room_index, R)
     return Arrays(
         days=g.days,
         periods=P,
@@ -646,11 +647,7 @@ CHUNK_SECONDS = 0.2  # between two looks at the clock, the cancel flag and the p
 
 def hard_weight(prep: Prepared) -> int:
     """A clash costs more than any soft gain a single move can make in practice."""
-    w = prep.problem.weights
-    heaviest = max(
-        w.min_days, w.same_day, w.isolated, w.idle_gap, w.room_change, w.long_run,
-        w.room_capacity, w.previous_distance,
-    )  # fmt: skip
+    heaviest = max(astuple(prep.problem.weights))
     return max(20, 4 * heaviest)
 
 
