@@ -1,10 +1,12 @@
 """Simulated annealing over complete timetables (times and rooms together).
 
 CP-SAT finds a first timetable within a second or two and gives a bound; improving it is
-this local search's work, at about a million small moves per second: move one session to
-another start and/or room (exchanging it with the session already there), or exchange two
-sessions. (Large-neighbourhood search with CP-SAT sub-solves, a round per 1.5 s, stalled
-within a minute on the larger ITC-2007 instances; see benchmarks/itc2007/README.md.)
+this local search's work, at about half a million small moves per second: move one session to
+another start and/or room (exchanging it with the session already there), exchange two
+sessions, or exchange the slots of a Kempe chain (a session and, transitively, every session
+at the other slot that shares a batch or faculty member with one moving the other way).
+(Large-neighbourhood search with CP-SAT sub-solves, a round per 1.5 s, stalled within a
+minute on the larger ITC-2007 instances; see benchmarks/itc2007/README.md.)
 Every move is scored by the change of the full objective, kept incrementally: hard
 violations (batch, faculty and room clashes, faculty day loads) weigh ``hard_weight`` each,
 soft penalties their weights, exactly as :mod:`evaluate` counts them in a feasible
@@ -38,6 +40,7 @@ from .domain import Prepared, prepare, room_fits
 from .model import CancelToken
 
 MAX_PERIODS_PER_DAY = 16  # the day-shape tables have 2**periods entries per day
+MAX_KEMPE = 16  # longest Kempe chain a move exchanges (longer ones are skipped)
 
 # --- day-shape tables -----------------------------------------------------------------
 
@@ -431,12 +434,151 @@ def _local_cost(c1, c2, n_b, aff_b, n_f, aff_f, static, state):
     return soft, load
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _conflict(x, y, static):
+    """Sessions ``x`` and ``y`` share a batch (or pseudo-entity) or a faculty member."""
+    ent_ptr, ents, fac, sess_class = static[9], static[10], static[12], static[20]
+    cx = sess_class[x]
+    cy = sess_class[y]
+    if fac[cx] >= 0 and fac[cx] == fac[cy]:
+        return True
+    for i in range(ent_ptr[cx], ent_ptr[cx + 1]):
+        for j in range(ent_ptr[cy], ent_ptr[cy + 1]):
+            if ents[i] == ents[j]:
+                return True
+    return False
+
+
 @njit(cache=True, nogil=True)
-def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, static, state, work):
+def _kempe_chain(s1, t2, static, state, work, mem):
+    """The Kempe chain of session ``s1`` between its start and ``t2``: ``s1`` and, closed
+    under batch and faculty conflicts, every one-period session starting at either slot
+    that conflicts with a member starting at the other. Members go to ``mem``; returns
+    their number, or 0 when the chain is too long or a member cannot start at the other
+    slot (the move is then skipped)."""
+    length, start_ok, sess_class = static[1], static[4], static[20]
+    st, rm, owner = state[0], state[1], state[8]
+    sstamp, stamp = work[7], work[2][0]
+    t1 = st[s1]
+    R = owner.shape[0]
+    mem[0] = s1
+    sstamp[s1] = stamp
+    n = 1
+    i = 0
+    while i < n:
+        x = mem[i]
+        other = t2 if st[x] == t1 else t1
+        for r in range(R):
+            y = owner[r, other]
+            if y < 0 or sstamp[y] == stamp or st[y] != other or rm[y] != r:
+                continue
+            if not _conflict(x, y, static):
+                continue
+            cy = sess_class[y]
+            here = t1 if other == t2 else t2
+            if n == mem.shape[0] or length[cy] != 1 or not start_ok[cy, here]:
+                return 0
+            sstamp[y] = stamp
+            mem[n] = y
+            n += 1
+        i += 1
+    return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pick_room(c, t, r_old, static, state):
+    """A room for class ``c`` at slot ``t``: its old one when free, else the free fitting
+    room that adds least (room change, overflow); the old one when none is free."""
+    rooms_ptr, rooms, overflow, weights = static[5], static[6], static[8], static[19]
+    rocc, croom = state[7], state[11]
+    if rocc[r_old, t] == 0:
+        return r_old
+    best = r_old
+    best_cost = 1 << 60
+    for k in range(rooms_ptr[c], rooms_ptr[c + 1]):
+        r = rooms[k]
+        if rocc[r, t] != 0:
+            continue
+        cost = overflow[c, r] + (weights[2] if croom[c, r] == 0 else 0)
+        if cost < best_cost:
+            best_cost = cost
+            best = r
+    return best
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _chain_cost(n, mem, n_b, aff_b, n_f, aff_f, static, state, cstamp, stamp):
+    """(soft, day-load excess) of the affected days and of the members' classes, each
+    class once, plus the members' room overflow."""
+    overflow, sess_class = static[8], static[20]
+    rm = state[1]
+    soft, load = _days_cost(n_b, aff_b, n_f, aff_f, static, state)
+    for i in range(n):
+        c = sess_class[mem[i]]
+        soft += overflow[c, rm[mem[i]]]
+        if cstamp[c] != stamp:
+            cstamp[c] = stamp
+            soft += _class_cost(c, static, state[10])
+    return soft, load
+
+
+@njit(cache=True, nogil=True)
+def _kempe_move(s1, t2, temp, hard_weight, static, state, work, mem, old_r, aff_b, aff_f,
+                cstamp):  # fmt: skip
+    """Exchange the slots of the Kempe chain of ``s1`` between its start and ``t2`` (rooms
+    kept where free, else re-chosen); accepted by the annealing rule. Returns 1 when
+    accepted, 0 when rejected or skipped."""
+    P, sess_class = static[0], static[20]
+    st, rm = state[0], state[1]
+    rng, tot = work[3], work[4]
+    t1 = st[s1]
+    work[2][0] += 1
+    n = _kempe_chain(s1, t2, static, state, work, mem)
+    if n == 0:
+        return 0
+    n_b = 0
+    n_f = 0
+    for i in range(n):
+        c = sess_class[mem[i]]
+        n_b, n_f = _mark(c, t1 // P, static, work, aff_b, n_b, aff_f, n_f)
+        n_b, n_f = _mark(c, t2 // P, static, work, aff_b, n_b, aff_f, n_f)
+    stamp = work[2][0]
+    soft0, load0 = _chain_cost(n, mem, n_b, aff_b, n_f, aff_f, static, state, cstamp, stamp)
+    h = 0
+    for i in range(n):
+        s = mem[i]
+        old_r[i] = rm[s]
+        h += _occupy(s, st[s], rm[s], -1, static, state)
+    for i in range(n):
+        s = mem[i]
+        t = t2 if st[s] == t1 else t1
+        r = _pick_room(sess_class[s], t, old_r[i], static, state)
+        h += _occupy(s, t, r, 1, static, state)
+    soft1, load1 = _chain_cost(n, mem, n_b, aff_b, n_f, aff_f, static, state, cstamp, -stamp)
+    dh = h + load1 - load0
+    ds = soft1 - soft0
+    delta = hard_weight * dh + ds
+    if delta <= 0 or _random(rng) < math.exp(-delta / temp):
+        tot[0] += dh
+        tot[1] += ds
+        return 1
+    for i in range(n):  # undo: every member back to its slot and room
+        s = mem[i]
+        _occupy(s, st[s], rm[s], -1, static, state)
+    for i in range(n):
+        s = mem[i]
+        _occupy(s, t1 if st[s] == t2 else t2, old_r[i], 1, static, state)
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, static, state,
+                 work):  # fmt: skip
     """Run ``iters`` moves with the temperature falling geometrically from ``t_hi`` to
     ``t_lo``. A move takes a random session to a random allowed start and/or fitting room,
     exchanging it with the session starting there if there is one; or it exchanges two
-    random sessions. ``tot`` ([hard, soft, best hard, best soft]) follows the state, and the
+    random sessions; or (``p_kempe``) it exchanges the slots of a Kempe chain (see
+    :func:`_kempe_move`). ``tot`` ([hard, soft, best hard, best soft]) follows the state, and the
     best state (fewest hard violations, then lowest soft cost) is copied to best_st/best_rm.
     Returns the number of accepted moves."""
     P, starts_ptr, starts, start_ok = static[0], static[2], static[3], static[4]
@@ -447,8 +589,15 @@ def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, static, state, 
     N = sess_class.shape[0]
     if N == 0:
         return 0
-    aff_b = np.zeros((4 * ents.shape[0] + 8, 2), dtype=np.int64)
-    aff_f = np.zeros((8, 2), dtype=np.int64)
+    length, ent_ptr = static[1], static[9]
+    widest = 1
+    for c in range(ent_ptr.shape[0] - 1):
+        widest = max(widest, ent_ptr[c + 1] - ent_ptr[c])
+    aff_b = np.zeros((4 * ents.shape[0] + 2 * MAX_KEMPE * widest + 8, 2), dtype=np.int64)
+    aff_f = np.zeros((2 * MAX_KEMPE + 8, 2), dtype=np.int64)
+    mem = np.zeros(MAX_KEMPE, dtype=np.int64)
+    old_r = np.zeros(MAX_KEMPE, dtype=np.int64)
+    cstamp = np.zeros(ent_ptr.shape[0], dtype=np.int64)
     accepted = 0
     ratio = t_lo / t_hi
     for it in range(iters):
@@ -459,6 +608,21 @@ def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, static, state, 
         r1 = rm[s1]
         s2 = -1
         u = _random(rng)
+        if u >= 1.0 - p_kempe:
+            if length[c1] != 1:
+                continue
+            t2 = starts[starts_ptr[c1] + _randint(rng, starts_ptr[c1 + 1] - starts_ptr[c1])]
+            if t2 == t1:
+                continue
+            if _kempe_move(s1, t2, temp, hard_weight, static, state, work, mem, old_r, aff_b,
+                           aff_f, cstamp):  # fmt: skip
+                accepted += 1
+                if tot[0] < tot[2] or (tot[0] == tot[2] and tot[1] < tot[3]):
+                    tot[2] = tot[0]
+                    tot[3] = tot[1]
+                    best_st[:] = st
+                    best_rm[:] = rm
+            continue
         if u < p_swap:
             s2 = _randint(rng, N)
             t1n = st[s2]
@@ -576,6 +740,7 @@ class Chain:
             self.tot,
             np.zeros(N, dtype=np.int64),  # best_st
             np.zeros(N, dtype=np.int64),  # best_rm
+            np.zeros(N, dtype=np.int64),  # sstamp: Kempe chain membership
         )
         by_class: dict[int, list[tuple[int, int, int]]] = {}
         for ci, d, p, ri in sessions:
@@ -604,11 +769,14 @@ class Chain:
         load = int(np.maximum(0, fday - a.max_day[:, None]).sum())
         return soft, load
 
-    def run(self, iters: int, t_hi: float, t_lo: float, p_swap: float, p_room: float) -> int:
+    def run(
+        self, iters: int, t_hi: float, t_lo: float, p_swap: float, p_room: float,
+        p_kempe: float = 0.0,
+    ) -> int:  # fmt: skip
         return int(
             anneal_chunk(
-                iters, t_hi, t_lo, self.hard_weight, p_swap, p_room, self.static, self.state,
-                self.work,
+                iters, t_hi, t_lo, self.hard_weight, p_swap, p_room, p_kempe, self.static,
+                self.state, self.work,
             )
         )  # fmt: skip
 
@@ -639,9 +807,14 @@ T_START = 8.0
 T_END = 0.05
 P_SWAP = 0.2  # share of moves that exchange two random sessions
 P_ROOM = 0.1  # share of moves that only change the room
+#: Share of moves that exchange a Kempe chain between two slots. Single 40 s chains from
+#: the same start (comp12 / comp21 / comp19 / comp05): 365 / 117 / 73 / 356 without them,
+#: 329 / 102 / 63 / 329 with 30 % (see benchmarks/itc2007/README.md).
+P_KEMPE = 0.3
 #: Iterations per second of budget with one worker (deterministic mode): about half of
-#: what one core of a 2-core development machine does on the ITC-2007 instances.
-ITERS_PER_SECOND = 500_000
+#: what one core of a 2-core development machine does on the ITC-2007 instances (about
+#: 0.5 million with 30 % Kempe moves).
+ITERS_PER_SECOND = 250_000
 CHUNK_SECONDS = 0.2  # between two looks at the clock, the cancel flag and the progress
 
 
@@ -702,9 +875,10 @@ def anneal(
             t_hi, t_lo, n = temperature(frac), temperature(nxt), step
             began = time.monotonic()
             if executor is None:
-                pool[0].run(n, t_hi, t_lo, P_SWAP, P_ROOM)
+                pool[0].run(n, t_hi, t_lo, P_SWAP, P_ROOM, P_KEMPE)
             else:
-                list(executor.map(lambda ch: ch.run(n, t_hi, t_lo, P_SWAP, P_ROOM), pool))  # noqa: B023
+                moves = (n, t_hi, t_lo, P_SWAP, P_ROOM, P_KEMPE)
+                list(executor.map(lambda ch: ch.run(*moves), pool))  # noqa: B023
             done += step
             if clock.deterministic:
                 clock.work += step / ITERS_PER_SECOND
@@ -738,4 +912,4 @@ def warm_up() -> None:
         classes=(ClassSpec(1, RoomKind.LECTURE, None, (1,), 2),),
     )
     chain = Chain(build_arrays(prepare(problem)), [(0, 0, 0, 0), (0, 0, 1, 0)], 1, 20)
-    chain.run(10, 1.0, 0.5, P_SWAP, P_ROOM)
+    chain.run(10, 1.0, 0.5, P_SWAP, P_ROOM, P_KEMPE)

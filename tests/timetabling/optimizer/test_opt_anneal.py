@@ -232,3 +232,57 @@ def test_driver_honours_the_cancel_flag_within_a_chunk():
     )  # fmt: skip
     assert cancelled
     assert time.monotonic() - t0 < 1.5
+
+
+def test_kempe_moves_keep_the_incremental_score_exact():
+    for capacity_is_hard in (True, False):
+        problem = everything(capacity_is_hard=capacity_is_hard)
+        prep = prepare(problem)
+        chain = anneal.Chain(
+            anneal.build_arrays(prep), random_timetable(problem, random.Random(5)), 6, 20
+        )
+        for temp in (50.0, 5.0, 0.5):
+            before = chain.st.copy()
+            accepted = chain.run(20_000, temp, temp, 0.0, 0.0, 1.0)  # Kempe moves only
+            assert accepted > 0 and not np.array_equal(before, chain.st)
+            soft, load = chain.full_cost()
+            ev = evaluate(problem, as_sessions(problem, current(chain)))
+            assert chain.tot[1] == soft
+            assert chain.tot[0] == ev.hard_total
+            assert load == ev.hard["faculty_day_load"]
+            # labs (two periods) never join a chain: they keep their starts
+            labs = [s for s, c in enumerate(chain.a.sess_class) if chain.a.length[c] == 2]
+            assert np.array_equal(before[labs], chain.st[labs])
+
+
+def test_a_kempe_move_exchanges_the_whole_chain_and_rehouses_clashing_rooms():
+    # slot 0: A (batch 1) in room 0, C (batches 2, 3) in room 1
+    # slot 1: B (batches 1, 2) in room 0, D (batch 4) in room 1; room 2 is free
+    # A's chain to slot 1: A - B (batch 1) - C (batch 2); D shares nothing and stays.
+    problem = Problem(
+        grid=TimeGrid(1, 2),
+        rooms=tuple(Room(i, RoomKind.LECTURE, 50) for i in range(3)),
+        faculty=(),
+        batches=tuple(Batch(b, 10) for b in range(1, 5)),
+        classes=(
+            ClassSpec(0, RoomKind.LECTURE, None, (1,), 1),
+            ClassSpec(1, RoomKind.LECTURE, None, (1, 2), 1),
+            ClassSpec(2, RoomKind.LECTURE, None, (2, 3), 1),
+            ClassSpec(3, RoomKind.LECTURE, None, (4,), 1),
+        ),
+    )
+    start = [(0, 0, 0, 0), (1, 0, 1, 0), (2, 0, 0, 1), (3, 0, 1, 1)]
+    chain = anneal.Chain(anneal.build_arrays(prepare(problem)), start, 1, 20)
+    members = np.zeros(anneal.MAX_KEMPE, dtype=np.int64)
+    n_cls = len(problem.classes)
+    accepted = anneal._kempe_move(
+        0, 1, 1e12, 20, chain.static, chain.state, chain.work, members,
+        np.zeros(anneal.MAX_KEMPE, dtype=np.int64), np.zeros((64, 2), dtype=np.int64),
+        np.zeros((64, 2), dtype=np.int64), np.zeros(n_cls + 1, dtype=np.int64),
+    )  # fmt: skip
+    assert accepted == 1
+    assert sorted(members[:3]) == [0, 1, 2]
+    assert sorted(current(chain)) == [(0, 0, 1, 0), (1, 0, 0, 0), (2, 0, 1, 2), (3, 0, 1, 1)]
+    ev = evaluate(problem, as_sessions(problem, current(chain)))
+    assert ev.hard_total == 0 == chain.tot[0]
+    assert chain.tot[1] == chain.full_cost()[0] == ev.soft_total
