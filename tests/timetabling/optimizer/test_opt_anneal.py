@@ -105,15 +105,25 @@ def current(chain: anneal.Chain) -> list[tuple[int, int, int, int]]:
     ]
 
 
-def test_incremental_score_matches_a_recount_and_the_evaluator():
+@pytest.mark.parametrize(
+    "p_swap, p_room, p_kempe",
+    [(0.2, 0.1, 0.0), (0.0, 0.0, 1.0), (anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE)],
+    ids=["plain moves", "Kempe moves only", "the driver's mix"],
+)
+def test_incremental_score_matches_a_recount_and_the_evaluator(p_swap, p_room, p_kempe):
     for capacity_is_hard in (True, False):
         problem = everything(capacity_is_hard=capacity_is_hard)
         prep = prepare(problem)
         chain = anneal.Chain(
             anneal.build_arrays(prep), random_timetable(problem, random.Random(1)), 4, 20
         )
+        labs = [s for s, c in enumerate(chain.a.sess_class) if chain.a.length[c] == 2]
         for temp in (50.0, 5.0, 0.5):  # hot: many moves accepted, clashes made and undone
-            chain.run(20_000, temp, temp, 0.2, 0.1)
+            before = chain.st.copy()
+            assert chain.run(20_000, temp, temp, p_swap, p_room, p_kempe) > 0
+            assert not np.array_equal(before, chain.st)
+            if p_kempe == 1.0:  # labs (two periods) never join a Kempe chain
+                assert np.array_equal(before[labs], chain.st[labs])
             soft, load = chain.full_cost()
             ev = evaluate(problem, as_sessions(problem, current(chain)))
             assert chain.tot[1] == soft
@@ -232,27 +242,6 @@ def test_driver_honours_the_cancel_flag_within_a_chunk():
     )  # fmt: skip
     assert cancelled
     assert time.monotonic() - t0 < 1.5
-
-
-def test_kempe_moves_keep_the_incremental_score_exact():
-    for capacity_is_hard in (True, False):
-        problem = everything(capacity_is_hard=capacity_is_hard)
-        prep = prepare(problem)
-        chain = anneal.Chain(
-            anneal.build_arrays(prep), random_timetable(problem, random.Random(5)), 6, 20
-        )
-        for temp in (50.0, 5.0, 0.5):
-            before = chain.st.copy()
-            accepted = chain.run(20_000, temp, temp, 0.0, 0.0, 1.0)  # Kempe moves only
-            assert accepted > 0 and not np.array_equal(before, chain.st)
-            soft, load = chain.full_cost()
-            ev = evaluate(problem, as_sessions(problem, current(chain)))
-            assert chain.tot[1] == soft
-            assert chain.tot[0] == ev.hard_total
-            assert load == ev.hard["faculty_day_load"]
-            # labs (two periods) never join a chain: they keep their starts
-            labs = [s for s, c in enumerate(chain.a.sess_class) if chain.a.length[c] == 2]
-            assert np.array_equal(before[labs], chain.st[labs])
 
 
 def test_a_kempe_move_exchanges_the_whole_chain_and_rehouses_clashing_rooms():
