@@ -435,6 +435,17 @@ def _local_cost(c1, c2, n_b, aff_b, n_f, aff_f, static, state):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _keep_best(tot, st, rm, best_st, best_rm):
+    """After an accepted move: copy the state when it is the best so far (fewest hard
+    violations, then lowest soft cost)."""
+    if tot[0] < tot[2] or (tot[0] == tot[2] and tot[1] < tot[3]):
+        tot[2] = tot[0]
+        tot[3] = tot[1]
+        best_st[:] = st
+        best_rm[:] = rm
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _conflict(x, y, static):
     """Sessions ``x`` and ``y`` share a batch (or pseudo-entity) or a faculty member."""
     ent_ptr, ents, fac, sess_class = static[9], static[10], static[12], static[20]
@@ -461,6 +472,8 @@ def _kempe_chain(s1, t2, static, state, work, mem):
     sstamp, stamp = work[7], work[2][0]
     t1 = st[s1]
     R = owner.shape[0]
+    if length[sess_class[s1]] != 1:
+        return 0
     mem[0] = s1
     sstamp[s1] = stamp
     n = 1
@@ -475,8 +488,7 @@ def _kempe_chain(s1, t2, static, state, work, mem):
             if not _conflict(x, y, static):
                 continue
             cy = sess_class[y]
-            here = t1 if other == t2 else t2
-            if n == mem.shape[0] or length[cy] != 1 or not start_ok[cy, here]:
+            if n == mem.shape[0] or length[cy] != 1 or not start_ok[cy, st[x]]:
                 return 0
             sstamp[y] = stamp
             mem[n] = y
@@ -589,7 +601,7 @@ def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, static
     N = sess_class.shape[0]
     if N == 0:
         return 0
-    length, ent_ptr = static[1], static[9]
+    ent_ptr = static[9]
     widest = 1
     for c in range(ent_ptr.shape[0] - 1):
         widest = max(widest, ent_ptr[c + 1] - ent_ptr[c])
@@ -609,19 +621,13 @@ def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, static
         s2 = -1
         u = _random(rng)
         if u >= 1.0 - p_kempe:
-            if length[c1] != 1:
-                continue
             t2 = starts[starts_ptr[c1] + _randint(rng, starts_ptr[c1 + 1] - starts_ptr[c1])]
             if t2 == t1:
                 continue
             if _kempe_move(s1, t2, temp, hard_weight, static, state, work, mem, old_r, aff_b,
                            aff_f, cstamp):  # fmt: skip
                 accepted += 1
-                if tot[0] < tot[2] or (tot[0] == tot[2] and tot[1] < tot[3]):
-                    tot[2] = tot[0]
-                    tot[3] = tot[1]
-                    best_st[:] = st
-                    best_rm[:] = rm
+                _keep_best(tot, st, rm, best_st, best_rm)
             continue
         if u < p_swap:
             s2 = _randint(rng, N)
@@ -676,11 +682,7 @@ def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, static
             accepted += 1
             tot[0] += dh
             tot[1] += ds
-            if tot[0] < tot[2] or (tot[0] == tot[2] and tot[1] < tot[3]):
-                tot[2] = tot[0]
-                tot[3] = tot[1]
-                best_st[:] = st
-                best_rm[:] = rm
+            _keep_best(tot, st, rm, best_st, best_rm)
         else:  # undo, in reverse order
             _occupy(s1, t1n, r1n, -1, static, state)
             if s2 >= 0:
