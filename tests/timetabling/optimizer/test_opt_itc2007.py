@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from timetabling.optimizer import SolveOptions, Status, evaluate, solve
 from timetabling.optimizer.itc2007 import (
     format_solution,
@@ -99,3 +101,33 @@ def test_benchmark_cli_on_toy(itc_dir, tmp_path):
     )
     assert (tmp_path / "toy.sol").read_text().strip()
     assert "total" in out.stdout and "peak RSS" in out.stdout
+
+
+def test_chains_cli_runs_every_seed_from_one_start(itc_dir):
+    out = run_module(
+        "benchmarks.itc2007.chains",
+        str(itc_dir / "comp01.ctt"),
+        str(itc_dir / "toy.ctt"),
+        "--time-limit",
+        "0.5",
+        "--seeds",
+        "3",
+        "--start-limit",
+        "5",
+        "--set",
+        "T_START=2",
+    )
+    assert "annealer: T_START=2" in out.stdout
+    rows = {line.split()[0]: line.split()[1:] for line in out.stdout.splitlines()[3:]}
+    mean, best, *costs = rows["comp01"]
+    assert len(costs) == 3 and int(best) == min(map(int, costs)) >= 5  # 5 is optimal
+    assert rows["toy"][2:4] == ["no", "annealing:"]  # CP-SAT proves the toy optimal
+
+
+def test_chains_cli_takes_only_numeric_constants_of_the_annealer():
+    from benchmarks.itc2007.chains import overrides
+
+    assert overrides(["T_START=2", "MAX_KEMPE=8"]) == {"T_START": 2.0, "MAX_KEMPE": 8}
+    for bad in ("T_START", "NOPE=1", "hard_weight=3", "np=1"):
+        with pytest.raises(ValueError):
+            overrides([bad])
