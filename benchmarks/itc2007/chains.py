@@ -8,8 +8,8 @@ the same start end anywhere between 59 and 69. This tool takes, once per instanc
 timetable that ``solve`` hands to the annealer (CP-SAT and rooms, with the phase shares of a
 ``--start-limit`` solve, by default ``--time-limit``), then runs ``--seeds`` single
 annealing chains of ``--time-limit`` seconds from that timetable,
-``--parallel`` at a time (one per core), each scored by the evaluator. ``--set`` overrides a
-constant of ``timetabling.optimizer.anneal`` (``T_START``, ``P_KEMPE``, ...) in the chains,
+``--parallel`` at a time (one per core), each scored by the evaluator. ``--set`` overrides one
+of the annealer's schedule and move-mix constants (``TUNABLE``) in the chains,
 so two runs of this command with and without it compare a change on equal terms. Prints one
 row per instance: every seed's cost, then the mean and the best.
 """
@@ -50,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a constant of timetabling.optimizer.anneal in the chains",
+        help=f"override one of {', '.join(TUNABLE)} in the chains",
     )
     args = ap.parse_args(argv)
     try:
@@ -60,17 +60,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def overrides(pairs: list[str]) -> dict[str, float]:
-    """``NAME=VALUE`` pairs for existing numeric constants of the annealer."""
-    from timetabling.optimizer import anneal
+#: The annealer's constants that its Python driver reads on every call, so setting them in
+#: a chain takes effect. (Constants read inside the compiled kernel, such as MAX_KEMPE, are
+#: frozen when numba compiles it: setting them would silently change nothing.)
+TUNABLE = ("T_START", "T_END", "P_SWAP", "P_ROOM", "P_KEMPE")
 
+
+def overrides(pairs: list[str]) -> dict[str, float]:
+    """``NAME=VALUE`` pairs for the annealer's tunable constants."""
     out: dict[str, float] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        current = getattr(anneal, name, None)
-        if not sep or not name.isupper() or not isinstance(current, int | float):
-            raise ValueError(f"--set {pair}: not NAME=VALUE for a numeric constant of anneal")
-        out[name] = type(current)(float(value)) if isinstance(current, float) else int(value)
+        try:
+            if not sep or name not in TUNABLE:
+                raise ValueError
+            out[name] = float(value)
+        except ValueError:
+            raise ValueError(
+                f"--set {pair}: expected NAME=NUMBER with NAME one of {', '.join(TUNABLE)}"
+            ) from None
     return out
 
 
