@@ -106,11 +106,16 @@ def current(chain: anneal.Chain) -> list[tuple[int, int, int, int]]:
 
 
 @pytest.mark.parametrize(
-    "p_swap, p_room, p_kempe",
-    [(0.2, 0.1, 0.0), (0.0, 0.0, 1.0), (anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE)],
-    ids=["plain moves", "Kempe moves only", "the driver's mix"],
+    "p_swap, p_room, p_kempe, p_near",
+    [
+        (0.2, 0.1, 0.0, 0.0),
+        (0.0, 0.0, 1.0, 0.0),
+        (0.0, 0.0, 0.0, 1.0),
+        (anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE, anneal.P_NEAR),
+    ],
+    ids=["plain moves", "Kempe moves only", "aimed moves only", "the driver's mix"],
 )
-def test_incremental_score_matches_a_recount_and_the_evaluator(p_swap, p_room, p_kempe):
+def test_incremental_score_matches_a_recount_and_the_evaluator(p_swap, p_room, p_kempe, p_near):
     for capacity_is_hard in (True, False):
         problem = everything(capacity_is_hard=capacity_is_hard)
         prep = prepare(problem)
@@ -120,7 +125,7 @@ def test_incremental_score_matches_a_recount_and_the_evaluator(p_swap, p_room, p
         labs = [s for s, c in enumerate(chain.a.sess_class) if chain.a.length[c] == 2]
         for temp in (50.0, 5.0, 0.5):  # hot: many moves accepted, clashes made and undone
             before = chain.st.copy()
-            assert chain.run(20_000, temp, temp, p_swap, p_room, p_kempe) > 0
+            assert chain.run(20_000, temp, temp, p_swap, p_room, p_kempe, p_near) > 0
             assert not np.array_equal(before, chain.st)
             if p_kempe == 1.0:  # labs (two periods) never join a Kempe chain
                 assert np.array_equal(before[labs], chain.st[labs])
@@ -275,3 +280,53 @@ def test_a_kempe_move_exchanges_the_whole_chain_and_rehouses_clashing_rooms():
     ev = evaluate(problem, as_sessions(problem, current(chain)))
     assert ev.hard_total == 0 == chain.tot[0]
     assert chain.tot[1] == chain.full_cost()[0] == ev.soft_total
+
+
+def near_starts(problem: Problem, start, session: int, draws: int = 2000) -> set[tuple[int, int]]:
+    """The (day, period) starts :func:`anneal._near` proposes for ``session`` over many
+    draws (-1, no proposal, left out)."""
+    chain = anneal.Chain(anneal.build_arrays(prepare(problem)), start, 1, 20)
+    c = int(chain.a.sess_class[session])
+    t_old = int(chain.st[session])
+    P = chain.a.periods
+    out = set()
+    for _ in range(draws):
+        t = anneal._near(c, t_old, chain.static, chain.state, chain.work[3])
+        if t >= 0:
+            out.add((t // P, t % P))
+    return out
+
+
+def test_an_aimed_move_takes_a_class_short_of_days_to_a_day_it_does_not_use():
+    # class 0 meets three times, on at least three days, but sits twice on day 0
+    problem = Problem(
+        grid=TimeGrid(3, 4),
+        rooms=(Room(1, RoomKind.LECTURE, 50),),
+        faculty=(),
+        batches=(Batch(1, 10),),
+        classes=(ClassSpec(0, RoomKind.LECTURE, None, (1,), 3, min_days=3),),
+    )
+    start = [(0, 0, 0, 0), (0, 0, 1, 0), (0, 1, 2, 0)]
+    chain = anneal.Chain(anneal.build_arrays(prepare(problem)), start, 1, 20)
+    on_day0 = [s for s in range(3) if chain.st[s] // 4 == 0]
+    seen = near_starts(problem, start, on_day0[0])
+    assert seen and {d for d, _ in seen} == {2}  # day 1 is used already, day 0 twice
+    assert seen == {(2, p) for p in range(4)}  # the batch is free all day 2: any period
+
+
+def test_an_aimed_move_lands_next_to_a_lecture_of_the_batch():
+    # class 0 (met on enough days) may move; class 1 holds batch 1 at day 1, period 2
+    problem = Problem(
+        grid=TimeGrid(2, 5),
+        rooms=(Room(1, RoomKind.LECTURE, 50),),
+        faculty=(),
+        batches=(Batch(1, 10),),
+        classes=(
+            ClassSpec(0, RoomKind.LECTURE, None, (1,), 1),
+            ClassSpec(1, RoomKind.LECTURE, None, (1,), 1),
+        ),
+    )
+    start = [(0, 0, 0, 0), (1, 1, 2, 0)]
+    seen = near_starts(problem, start, 0)
+    assert {p for d, p in seen if d == 1} == {1, 3}  # beside the lecture at period 2
+    assert {p for d, p in seen if d == 0} == set(range(5))  # its own day is empty without it
