@@ -632,8 +632,8 @@ def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, p_near
     """Run ``iters`` moves with the temperature falling geometrically from ``t_hi`` to
     ``t_lo``. A move takes a random session to a random allowed start and/or fitting room,
     exchanging it with the session starting there if there is one (a ``p_near`` share of
-    these moves aims at a start next to a lecture of the class's batches, see
-    :func:`_near`); or it exchanges two random sessions; or (``p_kempe``) it exchanges the
+    these moves aims at a day the class lacks or a period next to its batches' lectures,
+    see :func:`_near`); or it exchanges two random sessions; or (``p_kempe``) it exchanges the
     slots of a Kempe chain (see :func:`_kempe_move`). ``tot`` ([hard, soft, best hard, best
     soft]) follows the state, and the best state (fewest hard violations, then lowest soft
     cost) is copied to best_st/best_rm.
