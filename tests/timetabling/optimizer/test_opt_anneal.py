@@ -330,3 +330,59 @@ def test_an_aimed_move_lands_next_to_a_lecture_of_the_batch():
     seen = near_starts(problem, start, 0)
     assert {p for d, p in seen if d == 1} == {1, 3}  # beside the lecture at period 2
     assert {p for d, p in seen if d == 0} == set(range(5))  # its own day is empty without it
+
+
+def test_a_restart_puts_the_chain_back_on_its_best_timetable():
+    problem = everything()
+    prep = prepare(problem)
+    chain = anneal.Chain(anneal.build_arrays(prep), clean_start(problem), 6, 20)
+    chain.run(200_000, 3.0, 0.5, anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE, anneal.P_NEAR)
+    chain.run(2_000, 50.0, 50.0, 0.2, 0.1)  # hot: the state ends far from the best
+    assert not np.array_equal(chain.st, chain.best_st)
+    best = chain.best_sessions()
+    chain.restart()
+    assert sorted(current(chain)) == sorted(best)
+    soft, load = chain.full_cost()
+    ev = evaluate(problem, as_sessions(problem, current(chain)))
+    assert (chain.tot[0], chain.tot[1]) == chain.best == (ev.hard_total, ev.soft_total)
+    assert soft == ev.soft_total and load == 0
+    # the aggregates are whole again: further moves still score exactly
+    chain.run(20_000, 2.0, 2.0, 0.2, 0.1, 0.3, 0.3)
+    ev = evaluate(problem, as_sessions(problem, current(chain)))
+    assert (chain.tot[0], chain.tot[1]) == (ev.hard_total, chain.full_cost()[0])
+
+
+def test_cycles_split_the_run_by_cycle_length(monkeypatch):
+    monkeypatch.setattr(anneal, "CYCLE_SECONDS", 60.0)
+    assert [anneal.cycles(s) for s in (10, 60, 89, 91, 285, 600)] == [1, 1, 1, 2, 5, 10]
+    monkeypatch.setattr(anneal, "CYCLE_SECONDS", 0.0)
+    assert anneal.cycles(600) == 1
+
+
+def test_driver_heats_up_again_and_restarts_from_the_best_at_each_cycle(monkeypatch):
+    problem = everything()
+    prep = prepare(problem)
+    start = clean_start(problem)
+    monkeypatch.setattr(anneal, "CYCLE_SECONDS", 0.25)  # a 1 s budget: four cycles
+    temps: list[float] = []
+    restarts: list[tuple[int, int]] = []
+    run, restart = anneal.Chain.run, anneal.Chain.restart
+
+    def record_run(self, iters, t_hi, *args):
+        temps.append(t_hi)
+        return run(self, iters, t_hi, *args)
+
+    def record_restart(self):
+        restart(self)
+        restarts.append((int(self.tot[1]), int(self.tot[3])))
+
+    monkeypatch.setattr(anneal.Chain, "run", record_run)
+    monkeypatch.setattr(anneal.Chain, "restart", record_restart)
+    clock = Clock(1.0, deterministic=True)
+    placed, objective, _ = anneal.anneal(prep, start, chains=1, seed=2, clock=clock, deadline=1.0)
+    assert len(restarts) == 3 and all(now == best for now, best in restarts)
+    rises = [i for i in range(1, len(temps)) if temps[i] > temps[i - 1]]
+    assert len(rises) == 3  # the temperature falls within a cycle and jumps back after it
+    assert temps[0] == anneal.T_START and max(temps) == anneal.T_START
+    ev = evaluate(problem, as_sessions(problem, placed))
+    assert ev.hard_total == 0 and ev.soft_total == objective
