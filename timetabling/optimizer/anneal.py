@@ -10,7 +10,8 @@ minute on the larger ITC-2007 instances; see benchmarks/itc2007/README.md.)
 Every move is scored by the change of the full objective, kept incrementally: hard
 violations (batch, faculty and room clashes, faculty day loads) weigh ``hard_weight`` each,
 soft penalties their weights, exactly as :mod:`evaluate` counts them in a feasible
-timetable. The best feasible timetable seen is kept.
+timetable. The best feasible timetable seen is kept. A long run cools in cycles of
+``CYCLE_SECONDS``, each heating up again from the best timetable its chain has found.
 
 The shape of a batch's day (isolated periods, idle gaps) and of a faculty member's day
 (long runs) depend only on which periods of that day are busy, so they are tables indexed by

@@ -222,7 +222,9 @@ def test_driver_stops_at_the_deadline_and_reports_improvements():
     assert ev.hard_total == 0 and ev.soft_total == objective
 
 
-def test_driver_one_chain_on_a_deterministic_clock_repeats_itself():
+@pytest.mark.parametrize("cycle_seconds", [0.0, 0.1], ids=["one cooling", "five cycles"])
+def test_driver_one_chain_on_a_deterministic_clock_repeats_itself(monkeypatch, cycle_seconds):
+    monkeypatch.setattr(anneal, "CYCLE_SECONDS", cycle_seconds)
     problem = everything()
     prep = prepare(problem)
     start = clean_start(problem)
