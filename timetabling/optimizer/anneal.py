@@ -834,11 +834,11 @@ class Chain:
 
     def restart(self) -> None:
         """Go back to the best state (fewest hard violations, then lowest soft cost)."""
-        best_st, best_rm = self.best_st.copy(), self.best_rm.copy()
-        for s in range(best_st.shape[0]):
+        sessions = range(self.st.shape[0])  # _occupy writes st and rm, never the best
+        for s in sessions:
             _occupy(s, int(self.st[s]), int(self.rm[s]), -1, self.static, self.state)
-        for s in range(best_st.shape[0]):
-            _occupy(s, int(best_st[s]), int(best_rm[s]), 1, self.static, self.state)
+        for s in sessions:
+            _occupy(s, int(self.best_st[s]), int(self.best_rm[s]), 1, self.static, self.state)
         self.tot[0], self.tot[1] = self.tot[2], self.tot[3]
 
     @property
