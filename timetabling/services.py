@@ -1,4 +1,4 @@
-"""Writes of the timetabling app: attendance (generation lives in ``generation.py``)."""
+"""Writes of the timetabling app: attendance (generation lives in the ``generation`` package)."""
 
 from __future__ import annotations
 

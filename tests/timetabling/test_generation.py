@@ -180,7 +180,7 @@ def test_the_time_grid_has_breaks_and_missing_cells():
         (0, 3, dt.time(11), dt.time(12)),  # a break after period 2
         (1, 1, dt.time(8), dt.time(9)),  # a short day
     ]
-    grid = generation._time_grid(rows)
+    grid = generation.problem.time_grid(rows)
     assert (grid.days, grid.periods_per_day) == (2, 3)
     assert grid.missing == frozenset({(1, 1), (1, 2)})
     assert grid.breaks_after == frozenset({(0, 1)})

@@ -1,0 +1,40 @@
+"""What a job was asked to do, as one typed value stored in the job's ``params`` field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class JobParams:
+    """``stay_close``: stay near the published timetable. ``batch_ids``: the scope's batches
+    (None for jobs made before they were recorded). ``attempts``: runs started so far.
+    ``seed``: the solver's random seed."""
+
+    stay_close: bool = False
+    batch_ids: frozenset[int] | None = None
+    attempts: int = 0
+    seed: int = 0
+
+    @classmethod
+    def of(cls, job: Any) -> JobParams:
+        data = job.params or {}
+        ids = data.get("batch_ids")
+        return cls(stay_close=bool(data.get("stay_close", False)),
+                   batch_ids=None if ids is None else frozenset(ids),
+                   attempts=int(data.get("attempts", 0)),
+                   seed=int(data.get("seed", 0)))
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "stay_close": self.stay_close,
+            "batch_ids": None if self.batch_ids is None else sorted(self.batch_ids),
+            "attempts": self.attempts,
+        }
+        if self.seed:
+            data["seed"] = self.seed
+        return data
+
+    def next_attempt(self, batch_ids: set[int]) -> JobParams:
+        return replace(self, batch_ids=frozenset(batch_ids), attempts=self.attempts + 1)
