@@ -37,7 +37,8 @@ class Move:
 
     ``refusal`` completes "<thing> <id> is <state>; ..." when the row is in another state,
     e.g. "only a completed job can be published". ``guard`` says in words what else must
-    hold (documentation; the move function passes the actual condition).
+    hold and ``writes`` what else the move records (documentation for the table; the move
+    function passes the actual condition and values).
     """
 
     name: str
@@ -45,6 +46,7 @@ class Move:
     target: str
     refusal: str
     guard: str = ""
+    writes: str = ""
 
 
 class TransitionRefused(ConflictError):
@@ -68,10 +70,11 @@ class TransitionRefused(ConflictError):
 
 def moves_table(moves: Mapping[str, Move]) -> str:
     """The moves as a Markdown table (for the documentation; a test keeps the two equal)."""
-    lines = ["| move | from | to | also requires |", "|---|---|---|---|"]
+    lines = ["| move | from | to | only if | also writes |", "|---|---|---|---|---|"]
     for move in moves.values():
         sources = ", ".join(sorted(move.sources))
-        lines.append(f"| `{move.name}` | {sources} | {move.target} | {move.guard or '-'} |")
+        lines.append(f"| `{move.name}` | {sources} | {move.target} | {move.guard or '-'} "
+                     f"| {move.writes or '-'} |")
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ staff only. Each grid page links its iCalendar and CSV exports (``CODE.ics``, ``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from academics.models import Batch, Faculty, Room
 from sih28.errors import ApplicationError
 from sih28.permissions import is_manager
 from timetabling import exports, selectors
+from timetabling.generation import JobMetrics
 from timetabling.models import GenerationJob
 
 LOGIN_URL = "timetable-login"
@@ -48,6 +50,18 @@ def _job(request: HttpRequest) -> GenerationJob | None:
     if job is None:
         raise _Refused(404, "No such job", f"There is no generation job {raw}.")
     return job
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """A job as the pages show it: the row and what its run measured (None until done)."""
+
+    job: GenerationJob
+    metrics: JobMetrics | None
+
+    @classmethod
+    def of(cls, job: GenerationJob | None) -> JobRow | None:
+        return None if job is None else cls(job=job, metrics=JobMetrics.of(job))
 
 
 # What a grid page can be about: (queryset, lookup field in the URL, slot filter).
@@ -87,11 +101,13 @@ def index(request: HttpRequest) -> HttpResponse:
         job = _job(request)
     except _Refused as refused:
         return _message(request, refused)
+    recent = selectors.job_list()[:10] if is_manager(request.user) else []
     context = {
         "job": job,
+        "job_row": JobRow.of(job),
         "query": f"?job={job.pk}" if job else "",
         "directory": selectors.timetable_directory(),
-        "recent_jobs": list(selectors.job_list()[:10]) if is_manager(request.user) else [],
+        "recent_jobs": [JobRow(job=j, metrics=JobMetrics.of(j)) for j in recent],
     }
     return render(request, "timetabling/index.html", context)
 
@@ -118,6 +134,7 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
              for fmt in ("ics", "csv")}
     context = {
         "kind": kind, "obj": obj, "title": title, "subtitle": subtitle, "job": job,
+        "job_row": JobRow.of(job),
         "grid": grid, "query": query, "ics_url": links["ics"], "csv_url": links["csv"],
     }
     return render(request, "timetabling/timetable.html", context)

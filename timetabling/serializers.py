@@ -1,8 +1,47 @@
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from timetabling.generation import JobMetrics
 from timetabling.models import Attendance, AttendanceStatus, GenerationJob, TimetableSlot
+
+
+class PenaltyCountSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How often the penalty occurs.")
+    weight = serializers.IntegerField(help_text="What one occurrence costs.")
+
+
+class JobMetricsSerializer(serializers.Serializer):
+    """A completed job's :class:`~timetabling.generation.JobMetrics` (one field each)."""
+
+    status = serializers.CharField(help_text="The solver's status: OPTIMAL or FEASIBLE.")
+    hard_violations = serializers.IntegerField(
+        help_text="Hard rules broken, counted by the independent evaluator (0).")
+    hard_by_kind = serializers.DictField(child=serializers.IntegerField())
+    penalties = serializers.DictField(child=PenaltyCountSerializer(),
+                                      help_text="Soft penalties by name.")
+    soft_penalty = serializers.IntegerField(help_text="Sum of count x weight.")
+    objective = serializers.FloatField(allow_null=True)
+    bound = serializers.FloatField(allow_null=True)
+    variables = serializers.IntegerField()
+    constraints = serializers.IntegerField()
+    solve_time_s = serializers.FloatField()
+    time_to_first_feasible_s = serializers.FloatField(allow_null=True)
+    classes = serializers.IntegerField()
+    sessions = serializers.IntegerField()
+    slots = serializers.IntegerField()
+    fixed_sessions = serializers.IntegerField(
+        help_text="Published sessions outside the scope that stayed fixed.")
+    stay_close = serializers.BooleanField()
+    moved = serializers.IntegerField(
+        allow_null=True, help_text="Published sessions of the scope that moved (null: none "
+                                   "were published).")
+    previous_sessions = serializers.IntegerField()
+    build_time_s = serializers.FloatField()
+    save_time_s = serializers.FloatField()
 
 
 class GenerationJobSerializer(serializers.ModelSerializer):
@@ -11,6 +50,7 @@ class GenerationJobSerializer(serializers.ModelSerializer):
     created_by = serializers.PrimaryKeyRelatedField(read_only=True)
     scope = serializers.CharField(source="scope_label", read_only=True)
     published = serializers.SerializerMethodField()
+    metrics = serializers.SerializerMethodField()
 
     class Meta:
         model = GenerationJob
@@ -22,6 +62,12 @@ class GenerationJobSerializer(serializers.ModelSerializer):
 
     def get_published(self, job: GenerationJob) -> bool:
         return job.published_at is not None
+
+    @extend_schema_field(JobMetricsSerializer(allow_null=True))
+    def get_metrics(self, job: GenerationJob) -> dict[str, Any] | None:
+        """What the run measured; null until the job has completed."""
+        metrics = JobMetrics.of(job)
+        return None if metrics is None else JobMetricsSerializer(metrics).data
 
 
 class GenerationJobCreateSerializer(serializers.Serializer):

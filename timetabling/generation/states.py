@@ -30,24 +30,33 @@ __all__ = ["MOVES", "TransitionRefused", "moves_table"]
 _P, _R = JobStatus.PENDING.value, JobStatus.RUNNING.value
 _C, _F, _X = JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value
 _CANCEL_REFUSAL = "only a pending or running job can be cancelled"
-_LEASE = "this run's lease (`started_at`)"
+_LEASE = "this run's lease (`started_at`) holds"
 _SILENT = "the heartbeat seen silent is unchanged"
+_CLAIMED = "`started_at` (the lease), `heartbeat_at`, `celery_task_id`; clears `error`"
+_ENDED = "`finished_at`, `error`"
 
 MOVES: dict[str, Move] = {m.name: m for m in (
     Move("claim", frozenset({_P}), _R, "only a pending job can be started",
-         "no cancel requested"),
-    Move("restart", frozenset({_R}), _R, "only a running job can be restarted", _SILENT),
-    Move("request_cancel", frozenset({_R}), _R, _CANCEL_REFUSAL, "sets `cancel_requested`"),
-    Move("cancel", frozenset({_P}), _X, _CANCEL_REFUSAL),
-    Move("stop", frozenset({_R}), _X, "only a running job can stop", _LEASE),
+         guard="no cancel requested", writes=_CLAIMED),
+    Move("restart", frozenset({_R}), _R, "only a running job can be restarted",
+         guard=_SILENT, writes=_CLAIMED),
+    Move("request_cancel", frozenset({_R}), _R, _CANCEL_REFUSAL, writes="`cancel_requested`"),
+    Move("cancel", frozenset({_P}), _X, _CANCEL_REFUSAL,
+         writes=f"`cancel_requested`, {_ENDED}"),
+    Move("stop", frozenset({_R}), _X, "only a running job can stop", guard=_LEASE,
+         writes=_ENDED),
     Move("complete", frozenset({_R}), _C, "only a running job can complete",
-         f"{_LEASE}; no cancel requested"),
-    Move("fail", frozenset({_R}), _F, "only a running job can fail", _LEASE),
-    Move("fail_to_queue", frozenset({_P}), _F, "only a pending job can fail to be queued"),
-    Move("abandon", frozenset({_R}), _F, "only a running job can be abandoned", _SILENT),
-    Move("expire", frozenset({_P}), _F, "only a pending job can expire"),
+         guard=f"{_LEASE}; no cancel requested",
+         writes=f"{_ENDED}, `progress` (with the slots and `metrics`, in one transaction)"),
+    Move("fail", frozenset({_R}), _F, "only a running job can fail", guard=_LEASE,
+         writes=_ENDED),
+    Move("fail_to_queue", frozenset({_P}), _F, "only a pending job can fail to be queued",
+         writes=_ENDED),
+    Move("abandon", frozenset({_R}), _F, "only a running job can be abandoned",
+         guard=_SILENT, writes=_ENDED),
+    Move("expire", frozenset({_P}), _F, "only a pending job can expire", writes=_ENDED),
     Move("publish", frozenset({_C}), _C, "only a completed job can be published",
-         "sets `published_at`"),
+         writes="`published_at` (and swaps the active slots, in one transaction)"),
 )}
 
 _LABEL = "Job"

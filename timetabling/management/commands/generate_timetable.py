@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sih28.errors import ApplicationError
 from timetabling.generation import (
+    JobMetrics,
     generation_job_create,
     generation_job_run,
     timetable_publish,
@@ -70,25 +71,25 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def _summary(self, job: Any, elapsed: float) -> None:
-        m = job.metrics or {}
         style = self.style.SUCCESS if job.status == JobStatus.COMPLETED else self.style.ERROR
         self.stdout.write(style(f"Job {job.pk}: {job.status}"))
-        if job.status == JobStatus.COMPLETED:
-            self.stdout.write(f"  classes placed:   {m.get('classes')} "
-                              f"({m.get('sessions')} sessions, {m.get('slots')} slots)")
-            self.stdout.write(f"  hard violations:  {m.get('hard_violations')}")
-            self.stdout.write(f"  soft penalty:     {m.get('soft_penalty')} "
-                              f"(solver objective {m.get('objective')}, bound {m.get('bound')})")
-            for name, p in (m.get("penalties") or {}).items():
-                self.stdout.write(f"    {name:<18} {p['count']:>5} x {p['weight']}")
-            if m.get("moved") is not None:
-                self.stdout.write(f"  moved:            {m['moved']} of "
-                                  f"{m.get('previous_sessions')} published sessions")
-            first = m.get("time_to_first_feasible_s")
+        m = JobMetrics.of(job)
+        if job.status == JobStatus.COMPLETED and m is not None:
+            self.stdout.write(f"  classes placed:   {m.classes} "
+                              f"({m.sessions} sessions, {m.slots} slots)")
+            self.stdout.write(f"  hard violations:  {m.hard_violations}")
+            self.stdout.write(f"  soft penalty:     {m.soft_penalty} "
+                              f"(solver objective {m.objective}, bound {m.bound})")
+            for name, p in m.penalties.items():
+                self.stdout.write(f"    {name:<18} {p.count:>5} x {p.weight}")
+            if m.moved is not None:
+                self.stdout.write(f"  moved:            {m.moved} of "
+                                  f"{m.previous_sessions} published sessions")
+            first = m.time_to_first_feasible_s
             self.stdout.write(
-                f"  time:             {elapsed:.1f} s (build {m.get('build_time_s')} s, solve "
-                f"{m.get('solve_time_s')} s, first feasible "
-                f"{'-' if first is None else first} s, save {m.get('save_time_s')} s)"
+                f"  time:             {elapsed:.1f} s (build {m.build_time_s} s, solve "
+                f"{m.solve_time_s} s, first feasible "
+                f"{'-' if first is None else first} s, save {m.save_time_s} s)"
             )
         else:
             self.stdout.write(f"  time:             {elapsed:.1f} s")
