@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     from academics.models import FacultyUnavailability, TimeSlot
     from benchmarks.institution import generate
     from timetabling import optimizer as opt
-    from timetabling.generation import generation_problem_build, timetable_publish
+    from timetabling.generation import JobMetrics, generation_problem_build, timetable_publish
 
     settings.GENERATION_WORKERS = args.workers
     csv_dir = args.keep or scratch / "csv"
@@ -157,7 +157,9 @@ def main(argv: list[str] | None = None) -> None:
     call_command("import_csv", "--dir", str(csv_dir))
 
     job = _run("Generation", args.time_limit)
-    m = job.metrics
+    m = JobMetrics.of(job)
+    if m is None:
+        raise SystemExit(f"job {job.pk} ended {job.status}: {job.error}")
     gen = generation_problem_build(job=job)
     problem = gen.problem
     solved = opt.evaluate(problem, [opt.Session(s.offering_id, s.day, s.period - 1, s.room_id)
@@ -170,22 +172,22 @@ def main(argv: list[str] | None = None) -> None:
     wanted = sum(c.sessions_per_week for c in problem.classes)
 
     print("\n## Result")
-    print(f"classes {m['classes']}, sessions {m['sessions']} (slots {m['slots']}), "
-          f"variables {m['variables']}, constraints {m['constraints']}, status {m['status']}")
-    print(f"hard violations (independent evaluator): {m['hard_violations']} "
+    print(f"classes {m.classes}, sessions {m.sessions} (slots {m.slots}), "
+          f"variables {m.variables}, constraints {m.constraints}, status {m.status}")
+    print(f"hard violations (independent evaluator): {m.hard_violations} "
           f"(re-evaluated from the saved slots: {solved.hard_total})")
-    print(f"soft penalty: {m['soft_penalty']} (solver objective {m['objective']}, "
-          f"bound {m['bound']})")
+    print(f"soft penalty: {m.soft_penalty} (solver objective {m.objective}, "
+          f"bound {m.bound})")
     print(f"{'penalty':<20}{'count':>7}{'weight':>8}{'cost':>7}")
-    for name, p in m["penalties"].items():
-        print(f"{name:<20}{p['count']:>7}{p['weight']:>8}{p['count'] * p['weight']:>7}")
+    for name, p in m.penalties.items():
+        print(f"{name:<20}{p.count:>7}{p.weight:>8}{p.cost:>7}")
 
     print("\n## Batches' day shape: solver vs a simple greedy schedule")
     print(f"{'schedule':<10}{'placed':>12}{'hard':>6}{'idle periods':>14}{'isolated':>10}"
           f"{'soft total':>12}{'time s':>8}")
-    print(f"{'solver':<10}{m['sessions']:>7}/{wanted:<4}{solved.hard_total:>6}"
+    print(f"{'solver':<10}{m.sessions:>7}/{wanted:<4}{solved.hard_total:>6}"
           f"{solved.penalty('idle_gap'):>14}{solved.penalty('isolated'):>10}"
-          f"{solved.soft_total:>12}{m['solve_time_s']:>8.1f}")
+          f"{solved.soft_total:>12}{m.solve_time_s:>8.1f}")
     print(f"{'greedy':<10}{len(greedy_sessions):>7}/{wanted:<4}{greedy.hard_total:>6}"
           f"{greedy.penalty('idle_gap'):>14}{greedy.penalty('isolated'):>10}"
           f"{greedy.soft_total:>12}{greedy_time:>8.2f}")
@@ -193,12 +195,12 @@ def main(argv: list[str] | None = None) -> None:
         print("   greedy hard violations: "
               + ", ".join(f"{k} {v}" for k, v in greedy.hard.items() if v))
 
-    outside = m["build_time_s"] + m["save_time_s"]
+    outside = m.build_time_s + m.save_time_s
     print("\n## Time outside the solver")
-    print(f"build {m['build_time_s']:.3f} s + save {m['save_time_s']:.3f} s = {outside:.3f} s "
-          f"= {100 * outside / m['solve_time_s']:.2f} % of the solve time "
-          f"({m['solve_time_s']:.1f} s; first feasible after "
-          f"{m['time_to_first_feasible_s']} s)")
+    print(f"build {m.build_time_s:.3f} s + save {m.save_time_s:.3f} s = {outside:.3f} s "
+          f"= {100 * outside / m.solve_time_s:.2f} % of the solve time "
+          f"({m.solve_time_s:.1f} s; first feasible after "
+          f"{m.time_to_first_feasible_s} s)")
 
     # --- minimal change ----------------------------------------------------------------
     timetable_publish(job_id=job.pk, user=None)
@@ -217,11 +219,14 @@ def main(argv: list[str] | None = None) -> None:
     scratch_job = _run("Regeneration, from scratch", args.regen_time_limit)
     print(f"\n{'regeneration':<14}{'moved':>7}{'of':>6}{'hard':>6}{'soft':>7}{'time s':>8}")
     for label, j in (("stay close", close), ("from scratch", scratch_job)):
-        jm = j.metrics
-        soft = jm["soft_penalty"] - jm["penalties"].get("previous_distance", {}).get(
-            "count", 0) * jm["penalties"].get("previous_distance", {}).get("weight", 0)
-        print(f"{label:<14}{jm['moved']:>7}{jm['previous_sessions']:>6}"
-              f"{jm['hard_violations']:>6}{soft:>7}{jm['solve_time_s']:>8.1f}")
+        jm = JobMetrics.of(j)
+        if jm is None:
+            print(f"{label:<14} job {j.pk} ended {j.status}: {j.error}")
+            continue
+        moving = jm.penalties.get("previous_distance")
+        soft = jm.soft_penalty - (moving.cost if moving else 0)
+        print(f"{label:<14}{jm.moved:>7}{jm.previous_sessions:>6}"
+              f"{jm.hard_violations:>6}{soft:>7}{jm.solve_time_s:>8.1f}")
     print("(soft = the penalty without the cost of moving; moved = published sessions not at "
           "their previous day and period)")
 
