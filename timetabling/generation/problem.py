@@ -40,10 +40,11 @@ def time_grid(rows: Iterable[tuple[int, int, dt.time, dt.time]]) -> opt.TimeGrid
     missing = frozenset(
         (d, p) for d in range(days) for p in range(periods) if (d, p) not in cells
     )
+    starts = {cell: start for cell, (start, _) in cells.items()}
     breaks = frozenset(
         (d, p)
         for (d, p), (_, end) in cells.items()
-        if (d, p + 1) in cells and cells[(d, p + 1)][0] != end
+        if (d, p + 1) in starts and starts[(d, p + 1)] != end
     )
     return opt.TimeGrid(days=days, periods_per_day=periods, missing=missing, breaks_after=breaks)
 

@@ -21,6 +21,7 @@ import sentry_sdk
 from django.conf import settings
 from django.db import transaction
 
+from sih28.errors import ApplicationError
 from sih28.sentry import job_scope_context
 from timetabling import optimizer as opt
 from timetabling.generation import states
@@ -83,7 +84,7 @@ def generation_job_run(
         except BaseException as exc:
             try:
                 states.job_fail(job_id=job_id, token=lease.token, error=_exception_reason(exc))
-            except states.TransitionRefused as refused:
+            except ApplicationError as refused:  # taken over, finished or deleted meanwhile
                 logger.warning("generation job %s: not marked failed (%s)", job_id,
                                refused.message)
             root.set_status("internal_error")
