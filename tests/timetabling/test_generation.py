@@ -446,3 +446,24 @@ def test_progress_and_heartbeat_are_written_while_solving(admin_user, institutio
     assert seen[-1]["objective"] < 20 and seen[-1]["bound"] == 2
     assert job.heartbeat_at is not None and job.progress["phase"] == "done"
     assert not [t for t in threading.enumerate() if t.name == f"solve-job-{job.pk}"]
+
+
+def test_a_run_reads_its_job_row_once_to_start_and_once_to_answer(admin_user, institution):
+    job = generation.generation_job_create(user=admin_user, time_limit_s=LIMIT, enqueue=False)
+    with CaptureQueriesContext(connection) as queries:
+        job = generation.generation_job_run(job_id=job.pk)
+    assert job.status == JobStatus.COMPLETED, job.error
+    reads = [q["sql"] for q in queries.captured_queries
+             if q["sql"].startswith("SELECT") and 'FROM "timetabling_generationjob"' in q["sql"]]
+    assert len(reads) == 2, reads  # the claimed job (with its scope and creator); the result
+
+
+def test_job_params_are_one_typed_value(admin_user, institution):
+    job = generation.generation_job_create(user=admin_user, stay_close=True, enqueue=False)
+    params = generation.JobParams.of(job)
+    assert params.stay_close and params.attempts == 0 and params.seed == 0
+    assert params.batch_ids == frozenset(b.pk for b in institution["batches"])
+    assert generation.JobParams.of(GenerationJob(params={})) == generation.JobParams()
+    again = params.next_attempt({1, 2})
+    assert again.attempts == 1 and again.batch_ids == {1, 2} and again.stay_close
+    assert job.params == params.as_json()
