@@ -19,6 +19,7 @@ from academics.models import Batch, Faculty, Room
 from sih28.errors import ApplicationError
 from sih28.permissions import is_manager
 from timetabling import exports, selectors
+from timetabling.grid import week_grid
 from timetabling.models import GenerationJob
 
 LOGIN_URL = "timetable-login"
@@ -111,7 +112,7 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         job, obj, slots_of = _scope(request, kind, key)
     except _Refused as refused:
         return _message(request, refused)
-    grid = selectors.timetable_grid(**slots_of)
+    grid = week_grid(list(selectors.export_slots(**slots_of)), selectors.time_grid())
     title, subtitle = _title(kind, obj)
     query = f"?job={job.pk}" if job else ""
     links = {fmt: reverse(f"timetable-{kind}-export", kwargs={"key": key, "fmt": fmt}) + query
