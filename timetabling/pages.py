@@ -59,7 +59,7 @@ _KINDS = {
 }
 
 
-def _subject(kind: str, key: str):  # noqa: ANN202 - a Batch, Faculty or Room
+def _subject(kind: str, key: str) -> Batch | Faculty | Room:
     queryset, field, _ = _KINDS[kind]
     found = queryset.filter(**{field: key}).first()
     if found is None:
@@ -67,7 +67,7 @@ def _subject(kind: str, key: str):  # noqa: ANN202 - a Batch, Faculty or Room
     return found
 
 
-def _title(kind: str, obj) -> tuple[str, str]:  # noqa: ANN001
+def _title(kind: str, obj: Batch | Faculty | Room) -> tuple[str, str]:
     if kind == "batch":
         return (f"{obj.code} · {obj.name}",
                 f"{obj.department.name} · semester {obj.semester} · {obj.size} students")
