@@ -26,7 +26,7 @@ PASSWORD = "pass-word-123-secret"
 COOKIE = "cookie-secret-value-42"
 
 
-def _token_for(user) -> str:  # noqa: ANN001
+def _token_for(user) -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
@@ -117,7 +117,7 @@ def test_errors_only_mode_leaves_tracing_off():
 
 
 class _NullTransport(sentry_sdk.transport.Transport):
-    def capture_envelope(self, envelope) -> None:  # noqa: ANN001
+    def capture_envelope(self, envelope) -> None:
         pass
 
 
@@ -314,6 +314,7 @@ def test_import_csv_is_one_transaction_without_personal_data(sentry, tmp_path):
     [txn] = [t for t in sentry.transactions if t["contexts"]["trace"]["op"] == "data.import"]
     assert txn["transaction"] == "import_csv"
     assert txn["tags"]["command"] == "import_csv"
+    assert txn["tags"]["import.origin"] == "import_csv"
     ops = [sp["op"] for sp in txn["spans"]]
     for op in ["data.parse", "data.validate", "db.bulk_create"]:
         assert op in ops, ops
@@ -321,6 +322,21 @@ def test_import_csv_is_one_transaction_without_personal_data(sentry, tmp_path):
     assert save["data"]["rows"] == 4
     _assert_absent(sentry.raw(), "Lakshmi", "Venkataraman", "lakshmi.v@example.edu",
                    "Arjun", "Subramaniam", "arjun.s@example.edu")
+
+
+def test_api_upload_is_tagged_as_an_upload_not_as_import_csv(sentry, admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv_file = SimpleUploadedFile("departments.csv", b"code,name\nCSE,Computer Science\n",
+                                  content_type="text/csv")
+    response = admin_client.post("/api/imports/", {"departments": csv_file})
+    assert response.status_code == 200, response.content
+    sentry_sdk.flush()
+    [txn] = [t for t in sentry.transactions if t["contexts"]["trace"]["op"] == "data.import"]
+    assert txn["transaction"] == "import.upload"
+    assert txn["tags"]["import.origin"] == "import.upload"
+    assert txn["tags"]["feature"] == "import"
+    assert "command" not in txn["tags"]
 
 
 def test_import_csv_validation_failure_reports_nothing_personal(sentry, tmp_path):
@@ -336,7 +352,7 @@ def test_import_csv_validation_failure_reports_nothing_personal(sentry, tmp_path
     _assert_absent(sentry.raw(), "Kavya", "Iyer", "kavya.i@example.edu")
 
 
-def _generation_run(user, **scope):  # noqa: ANN001, ANN003, ANN202
+def _generation_run(user, **scope):
     from timetabling.generation import generation_job_create, generation_job_run
 
     job = generation_job_create(user=user, time_limit_s=10, enqueue=False, **scope)
