@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.db import models
@@ -47,7 +47,8 @@ class KindSpec:
 
     ``noun`` names one row in messages (``no batch "X" ...``). ``row`` is the named tuple a
     row is read into, one attribute per column (``row.employee_id``); ``key_of(row)`` is its
-    key (a value, or a tuple for a composite key) and ``ref_lookup`` the ``values_list``
+    key (a value, or a tuple for a composite key), ``values_key_of`` the same key of a plain
+    tuple of values in column order, and ``ref_lookup`` the ``values_list``
     lookup that reads that key from the database, for the kinds that refer to this one.
     """
 
@@ -58,11 +59,16 @@ class KindSpec:
     noun: str
     row: type[Any] = field(init=False, repr=False, compare=False)
     key_of: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
+    values_key_of: Callable[[tuple[Any, ...]], Any] = field(init=False, repr=False,
+                                                            compare=False)
 
     def __post_init__(self) -> None:
         name = "".join(part.title() for part in self.kind.split("_")) + "Row"
         object.__setattr__(self, "row", namedtuple(name, self.columns))
         object.__setattr__(self, "key_of", attrgetter(*self.key))
+        # The same key from a plain tuple of values in column order (a stored row).
+        at = [self.columns.index(column) for column in self.key]
+        object.__setattr__(self, "values_key_of", itemgetter(*at))
 
     @property
     def columns(self) -> tuple[str, ...]:

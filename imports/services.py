@@ -23,7 +23,7 @@ from academics import models as am
 from imports import writers
 from imports.kinds import KINDS, SPECS
 from imports.parsing import ParsedFile, Problems, Source, read_csv, source_name
-from imports.validation import GroupMember, KindPlan, Stored, StoredRow, validate
+from imports.validation import GroupMember, KindPlan, Stored, validate
 from imports.writers import BATCH_SIZE
 from sih28.errors import ApplicationError, ConflictError
 from sih28.sentry import transaction_or_span
@@ -200,20 +200,23 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
     for kind, pf in parsed.items():
         spec = SPECS[kind]
         keys = set(map(spec.key_of, pf.rows))
-        found: dict[Any, StoredRow] = {}
+        pks: dict[Any, int] = {}
+        values_of: dict[Any, tuple[Any, ...]] = {}
         if keys:
             qs = spec.model._default_manager.all()
             if len(spec.key) == 1 and len(keys) <= IN_QUERY_MAX:
                 qs = qs.filter(**{f"{spec.ref_lookup}__in": keys})
             lookups = [f.db for f in spec.fields]
-            make_row = spec.row._make
+            key_of = spec.values_key_of
             for pk, *values in qs.order_by().values_list("id", *lookups).iterator(
                     chunk_size=5000):
-                row = make_row(values)
-                key = spec.key_of(row)
+                row = tuple(values)
+                key = key_of(row)
                 if key in keys:
-                    found[key] = StoredRow(pk, row)
-        stored.rows[kind] = found
+                    pks[key] = pk
+                    values_of[key] = row
+        stored.pks[kind] = pks
+        stored.values[kind] = values_of
 
     referenced = {f.ref for kind in parsed for f in SPECS[kind].fields if f.ref}
     for kind in referenced:
