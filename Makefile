@@ -33,8 +33,10 @@ test: venv lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-services
 
+## lint: what .pre-commit-config.yaml runs too (keep the two lists the same)
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(TEST_ENV) $(VENV)/bin/mypy
 

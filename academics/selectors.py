@@ -46,7 +46,7 @@ def batch_list() -> QuerySet[Batch]:
     return Batch.objects.select_related("department")
 
 
-def student_list(*, user=None) -> QuerySet[Student]:  # noqa: ANN001
+def student_list(*, user=None) -> QuerySet[Student]:
     """Students visible to ``user``: managers and faculty see all, a student only themself."""
     qs = Student.objects.select_related("batch")
     role = role_of(user) if user is not None else None

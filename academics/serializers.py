@@ -15,7 +15,7 @@ from academics.models import (
 )
 
 
-def _code(model, field: str = "code") -> serializers.SlugRelatedField:  # noqa: ANN001
+def _code(model, field: str = "code") -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field=field, queryset=model.objects.all())
 
 

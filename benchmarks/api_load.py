@@ -84,7 +84,7 @@ def _recreate_database(url: str) -> None:
     admin.close()
 
 
-def _copy(cur, table: str, columns: list[str], rows) -> int:  # noqa: ANN001
+def _copy(cur, table: str, columns: list[str], rows) -> int:
     buf = io.StringIO()
     n = 0
     for row in rows:

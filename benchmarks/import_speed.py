@@ -6,6 +6,9 @@ then on a fresh SQLite database and (when reachable) a fresh PostgreSQL database
 - ``create``: ``import_csv students FILE`` into an empty students table;
 - ``--update unchanged``: the same file again with ``--update`` (every row unchanged);
 - ``--update changed``: a file with every name changed, with ``--update``;
+- ``orm create`` / ``orm --update changed``: the same imports with ``imports.writers``
+  replaced by ``bulk_create`` / ``bulk_update`` (the ORM path), to show what the raw writers
+  gain (their docstring quotes this table);
 - ``naive loop``: one ``Student.objects.create`` (and batch lookup) per row, for comparison,
   on ``--naive-rows`` rows (default 10,000).
 
@@ -28,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +145,29 @@ def generate(folder: Path, students: int, naive_rows: int) -> dict[str, Path]:
 # --- one measured run (a child process) --------------------------------------------------
 
 
+class OrmInserter:
+    """``imports.writers.Inserter``'s interface over ``bulk_create`` (the ORM path)."""
+
+    def __init__(self, model: Any, attrs: list[str]) -> None:
+        self.model, self.attrs = model, attrs
+
+    def insert(self, rows: Any) -> None:
+        objs = [self.model(**dict(zip(self.attrs, row, strict=True))) for row in rows]
+        self.model._default_manager.bulk_create(objs, batch_size=2000)
+
+
+class OrmUpdater:
+    """``imports.writers.Updater``'s interface over ``bulk_update`` (the ORM path)."""
+
+    def __init__(self, model: Any, attrs: list[str]) -> None:
+        self.model, self.attrs = model, attrs
+
+    def update(self, rows: Any) -> None:
+        objs = [self.model(pk=pk, **dict(zip(self.attrs, values, strict=True)))
+                for values, pk in rows]
+        self.model._default_manager.bulk_update(objs, self.attrs, batch_size=2000)
+
+
 def child(mode: str, path: str) -> None:
     """Run one import in this process and print ``{"seconds", "rows"}`` as JSON."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sih28.settings")
@@ -153,6 +180,11 @@ def child(mode: str, path: str) -> None:
     from academics.models import Batch, Student
 
     sink = open(os.devnull, "w")  # noqa: SIM115 - the process ends right after
+    if mode.startswith("orm-"):
+        from imports import writers
+
+        writers.Inserter, writers.Updater = OrmInserter, OrmUpdater  # type: ignore[misc]
+        mode = mode.removeprefix("orm-")
     started = time.perf_counter()
     if mode == "setup":
         call_command("import_csv", "--dir", path, stdout=sink, stderr=sink)
@@ -162,6 +194,9 @@ def child(mode: str, path: str) -> None:
         call_command("import_csv", *args, stdout=sink, stderr=sink)
         with open(path, encoding="utf-8") as f:
             rows = sum(1 for _ in f) - 1
+    elif mode == "clear":
+        Student.objects.all().delete()
+        rows = 0
     elif mode == "naive":
         rows = 0
         with open(path, encoding="utf-8", newline="") as f, transaction.atomic():
@@ -244,7 +279,16 @@ def pg_drop(url: str) -> None:
 # --- the table ---------------------------------------------------------------------------
 
 
-def run_backend(label: str, url: str, files: dict[str, Path]) -> None:
+def _row(label: str, name: str, r: dict[str, float]) -> None:
+    rate = r["rows"] / r["seconds"] if r["seconds"] else 0.0
+    sys.stdout.write(
+        f"{label:<10}  {name:<22}  {r['rows']:>9,}  {r['seconds']:>8.2f}  "
+        f"{r['cpu']:>6.2f}  {rate:>9,.0f}  {r['rss_mib']:>9.0f}\n"
+    )
+    sys.stdout.flush()
+
+
+def run_backend(label: str, url: str, files: dict[str, Path], *, orm: bool) -> None:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -262,14 +306,16 @@ def run_backend(label: str, url: str, files: dict[str, Path]) -> None:
         ("naive loop", "naive", files["naive"]),
     ]
     for name, mode, path in modes:
-        r = measure(mode, path, env)
-        rate = r["rows"] / r["seconds"] if r["seconds"] else 0.0
-        line = (
-            f"{label:<10}  {name:<20}  {r['rows']:>9,}  {r['seconds']:>8.2f}  "
-            f"{r['cpu']:>6.2f}  {rate:>9,.0f}  {r['rss_mib']:>9.0f}"
-        )
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
+        _row(label, name, measure(mode, path, env))
+    if orm:
+        # The same create and changed update through bulk_create / bulk_update, on an
+        # emptied students table.
+        measure("clear", files["students"], env)
+        for name, mode, path in [
+            ("orm create", "orm-create", files["students"]),
+            ("orm --update changed", "orm-update", files["changed"]),
+        ]:
+            _row(label, name, measure(mode, path, env))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-rows", type=int, default=10_000)
     parser.add_argument("--postgres", default=DEFAULT_PG, metavar="URL")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-orm", action="store_true",
+                        help="skip the bulk_create / bulk_update comparison")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -290,14 +338,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}, {os.cpu_count()} CPUs, load {load:.1f}\n"
     )
     header = (
-        f"{'backend':<10}  {'mode':<20}  {'rows':>9}  {'seconds':>8}  {'cpu s':>6}  "
+        f"{'backend':<10}  {'mode':<22}  {'rows':>9}  {'seconds':>8}  {'cpu s':>6}  "
         f"{'rows/s':>9}  {'peak MiB':>9}"
     )
     sys.stdout.write(header + "\n" + "-" * len(header) + "\n")
     with tempfile.TemporaryDirectory(prefix="import-speed-") as tmp:
         folder = Path(tmp)
         files = generate(folder, args.students, args.naive_rows)
-        run_backend("sqlite", f"sqlite:///{folder / 'bench.sqlite3'}", files)
+        run_backend("sqlite", f"sqlite:///{folder / 'bench.sqlite3'}", files,
+                    orm=not args.no_orm)
         if args.no_postgres:
             sys.stdout.write("postgresql: skipped (--no-postgres)\n")
         else:
@@ -306,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.write(f"postgresql: skipped, not reachable ({problem})\n")
             else:
                 try:
-                    run_backend("postgresql", args.postgres, files)
+                    run_backend("postgresql", args.postgres, files, orm=not args.no_orm)
                 finally:
                     pg_drop(args.postgres)
     return 0

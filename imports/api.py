@@ -16,7 +16,7 @@ from imports.serializers import (
     ImportReportSerializer,
     ImportUploadSerializer,
 )
-from imports.services import institution_import
+from imports.services import UPLOAD, institution_import
 from sih28.errors import ApplicationError
 from sih28.permissions import ADMIN
 
@@ -54,6 +54,7 @@ class InstitutionImportView(APIView):
             files=files,
             update=form.validated_data["update"],
             dry_run=form.validated_data["dry_run"],
+            origin=UPLOAD,
         )
         detail = "Dry run: validated; nothing was written." if report.dry_run else "Imported."
         return Response({"detail": detail, **report.as_dict()}, status=status.HTTP_200_OK)

@@ -1,4 +1,6 @@
-"""What each CSV kind looks like: its columns (required, then optional), key and references.
+"""What each CSV kind looks like: its columns (required, then optional), its key, the noun
+that names one of it in messages, how others' references to it are looked up, and the
+named tuple its rows are read into.
 
 Pure data: no database access. ``contracts.md`` (CSV import) is the source of these names;
 the maximum lengths come from the models so the two cannot drift apart.
@@ -6,14 +8,16 @@ the maximum lengths come from the models so the two cannot drift apart.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.db import models
 
 from academics import models as am
-from imports import parsing as p
+from imports import cells as p
 
 NO_DEFAULT = object()
 
@@ -39,14 +43,60 @@ class Field:
 
 @dataclass(frozen=True, slots=True)
 class KindSpec:
+    """Everything about one kind.
+
+    ``noun`` names one row in messages (``no batch "X" ...``). ``row`` is the named tuple a
+    row is read into, one attribute per column (``row.employee_id``); ``key_of(row)`` is its
+    key (a value, or a tuple for a composite key), ``values_key_of`` the same key of a plain
+    tuple of values in column order, and ``ref_lookup`` the ``values_list``
+    lookup that reads that key from the database, for the kinds that refer to this one.
+    """
+
     kind: str
     model: type[models.Model]
     fields: tuple[Field, ...]
     key: tuple[str, ...]
+    noun: str
+    row: type[Any] = field(init=False, repr=False, compare=False)
+    key_of: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
+    values_key_of: Callable[[tuple[Any, ...]], Any] = field(init=False, repr=False,
+                                                            compare=False)
+
+    def __post_init__(self) -> None:
+        name = "".join(part.title() for part in self.kind.split("_")) + "Row"
+        object.__setattr__(self, "row", namedtuple(name, self.columns))
+        object.__setattr__(self, "key_of", attrgetter(*self.key))
+        # The same key from a plain tuple of values in column order (a stored row).
+        at = [self.columns.index(column) for column in self.key]
+        object.__setattr__(self, "values_key_of", itemgetter(*at))
 
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(f.column for f in self.fields)
+
+    def column_field(self, column: str) -> Field:
+        return next(f for f in self.fields if f.column == column)
+
+    @property
+    def ref_lookup(self) -> str:
+        """The ``values_list`` lookup of this kind's key (a kind others refer to has one key
+        column)."""
+        [column] = self.key
+        return self.column_field(column).db
+
+    def format_key(self, key: Any) -> str:
+        """A key for a message: ``"CSE"``, or ``MON 3`` / ``"F001" TUE 2`` for composite
+        keys."""
+        parts = key if isinstance(key, tuple) else (key,)
+        shown = []
+        for column, part in zip(self.key, parts, strict=True):
+            if column == "day":
+                shown.append(p.DAYS[part])
+            elif isinstance(part, int):
+                shown.append(str(part))
+            else:
+                shown.append(p.show(part))
+        return " ".join(shown)
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -55,11 +105,6 @@ class KindSpec:
     @property
     def optional_columns(self) -> tuple[str, ...]:
         return tuple(f.column for f in self.fields if not f.required)
-
-    @property
-    def key_index(self) -> tuple[int, ...]:
-        cols = self.columns
-        return tuple(cols.index(c) for c in self.key)
 
     @property
     def key_label(self) -> str:
@@ -105,6 +150,7 @@ DEPARTMENTS = KindSpec(
         _field("name", p.text(_len(am.Department, "name"))),
     ),
     ("code",),
+    "department",
 )
 
 ROOMS = KindSpec(
@@ -117,6 +163,7 @@ ROOMS = KindSpec(
         _field("building", p.text(_len(am.Room, "building")), required=False, default=""),
     ),
     ("code",),
+    "room",
 )
 
 TIMESLOTS = KindSpec(
@@ -129,6 +176,7 @@ TIMESLOTS = KindSpec(
         _field("end", p.hhmm, db="end_time", attr="end_time"),
     ),
     ("day", "period"),
+    "time slot",
 )
 
 FACULTY = KindSpec(
@@ -149,6 +197,7 @@ FACULTY = KindSpec(
         _field("max_hours_per_day", p.integer(1, 24), required=False, default=4),
     ),
     ("employee_id",),
+    "faculty member",
 )
 
 FACULTY_UNAVAILABILITY = KindSpec(
@@ -166,6 +215,7 @@ FACULTY_UNAVAILABILITY = KindSpec(
         _field("period", p.integer(1, SMALL)),
     ),
     ("employee_id", "day", "period"),
+    "unavailable period",
 )
 
 SUBJECTS = KindSpec(
@@ -188,6 +238,7 @@ SUBJECTS = KindSpec(
         _field("min_days", p.integer(0, SMALL), required=False, default=p.DEFERRED),
     ),
     ("code",),
+    "subject",
 )
 
 BATCHES = KindSpec(
@@ -207,6 +258,7 @@ BATCHES = KindSpec(
         _field("size", p.integer(1, BIG)),
     ),
     ("code",),
+    "batch",
 )
 
 STUDENTS = KindSpec(
@@ -219,6 +271,7 @@ STUDENTS = KindSpec(
         _ref("batch", "batches", _len(am.Batch, "code"), db="batch__code", attr="batch_id"),
     ),
     ("roll_number",),
+    "student",
 )
 
 OFFERINGS = KindSpec(
@@ -239,6 +292,7 @@ OFFERINGS = KindSpec(
         _field("group", p.text(_len(am.Offering, "group")), required=False, default=""),
     ),
     ("batch", "subject"),
+    "offering",
 )
 
 #: Every kind, in dependency order (a kind refers only to kinds before it).
@@ -257,11 +311,3 @@ SPECS: dict[str, KindSpec] = {
     )
 }
 KINDS: tuple[str, ...] = tuple(SPECS)
-
-#: The key column(s) of each kind that others refer to, as a ``values_list`` lookup.
-REF_KEY_DB: dict[str, str] = {
-    "departments": "code",
-    "faculty": "employee_id",
-    "subjects": "code",
-    "batches": "code",
-}

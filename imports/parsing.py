@@ -1,38 +1,29 @@
 """Reading CSV files into typed rows: pure functions, no database.
 
 A file is streamed (``csv.reader`` over lines decoded one at a time), so a bad byte is
-reported with its row, and rows become small tuples of typed values in the field order of
-their kind. Every problem is collected as ``FILE:ROW: column: message`` where ROW is the line
-of the file (the header is row 1). Where no single column is at fault the column part names
-what is: ``header``, ``encoding`` or ``row``.
+reported with its row, and rows become named tuples of typed values (``spec.row``: one
+attribute per column of their kind). Every problem is collected as
+``FILE:ROW: column: message`` where ROW is the line of the file (the header is row 1).
+Where no single column is at fault the column part names what is: ``header``,
+``encoding`` or ``row``.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import os
-import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
-
-if TYPE_CHECKING:
-    from imports.kinds import KindSpec
-
-#: A default that depends on the rest of the row or on the time grid (see ``validation``).
-DEFERRED: Any = type("Deferred", (), {"__repr__": lambda self: "DEFERRED"})()
+from imports.cells import CellError
+from imports.kinds import KindSpec
 
 #: Where a file comes from: a path, or an open file (binary or text) such as an upload.
 Source = str | os.PathLike[str] | IO[bytes] | IO[str]
 
-DAYS: tuple[str, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-DAY_INDEX: dict[str, int] = {name: i for i, name in enumerate(DAYS)}
 MAX_PROBLEMS = 200
 
 
@@ -77,129 +68,17 @@ class Problems:
         return out
 
 
-# --- cells -------------------------------------------------------------------------------
-
-
-class CellError(ValueError):
-    """A cell's text is not a valid value; the message completes ``column: ...``."""
-
-
-def show(value: str, limit: int = 40) -> str:
-    """A cell quoted for a message, shortened when long."""
-    if len(value) > limit:
-        value = value[: limit - 1] + "…"
-    return '"' + value.replace('"', '\\"') + '"'
-
-
-def text(max_length: int) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        if len(value) > max_length:
-            raise CellError(f"longer than {max_length} characters ({len(value)})")
-        return value
-
-    return parse
-
-
-code = text  # codes and keys are text too: kept exactly as written, trimmed
-
-
-def integer(low: int, high: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        if not (value.isascii() and value.isdigit()):
-            raise CellError(f"must be a whole number >= {low}, not {show(value)}")
-        number = int(value)
-        if number < low:
-            raise CellError(f"must be a whole number >= {low}, not {show(value)}")
-        if number > high:
-            raise CellError(f"must be at most {high}, not {show(value)}")
-        return number
-
-    return parse
-
-
-def choice(values: Iterable[str]) -> Callable[[str], str]:
-    allowed = tuple(values)
-    allowed_set = frozenset(allowed)
-
-    def parse(value: str) -> str:
-        folded = value.lower()
-        if folded not in allowed_set:
-            raise CellError(f"must be one of {', '.join(allowed)}, not {show(value)}")
-        return folded
-
-    return parse
-
-
-def day(value: str) -> int:
-    index = DAY_INDEX.get(value.upper())
-    if index is None:
-        raise CellError(f"must be one of {' '.join(DAYS)}, not {show(value)}")
-    return index
-
-
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
-
-
-def hhmm(value: str) -> dt.time:
-    match = _TIME.fullmatch(value)
-    if match:
-        hour, minute = int(match[1]), int(match[2])
-        if hour < 24 and minute < 60:
-            return dt.time(hour, minute)
-    raise CellError(f"must be a time HH:MM (24 h), not {show(value)}")
-
-
-# Plain addresses (the vast majority) are accepted by this without Django's slower
-# validator; it matches a strict subset of what ``EmailValidator`` accepts.
-_PLAIN_EMAIL = re.compile(
-    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
-
-
-def email(max_length: int) -> Callable[[str], str]:
-    validator = EmailValidator()
-    plain = _PLAIN_EMAIL.fullmatch
-
-    def parse(value: str) -> str:
-        if len(value) > max_length:
-            raise CellError(f"longer than {max_length} characters ({len(value)})")
-        if plain(value):
-            return value
-        try:
-            validator(value)
-        except ValidationError:
-            raise CellError(f"not a valid email address: {show(value)}") from None
-        return value
-
-    return parse
-
-
-def format_key(spec: KindSpec, key: Any) -> str:
-    """A key for a message: ``"CSE"``, or ``MON 3`` / ``"F001" TUE 2`` for composite keys."""
-    parts = key if isinstance(key, tuple) else (key,)
-    shown = []
-    for column, part in zip(spec.key, parts, strict=True):
-        if column == "day":
-            shown.append(DAYS[part])
-        elif isinstance(part, int):
-            shown.append(str(part))
-        else:
-            shown.append(show(part))
-    return " ".join(shown)
-
-
 # --- files -------------------------------------------------------------------------------
 
 
 @dataclass
 class ParsedFile:
-    """The valid rows of one file, as tuples in the field order of its kind."""
+    """The valid rows of one file, as named tuples of its kind (``KindSpec.row``)."""
 
     kind: str
     name: str
     order: int
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)
     lines: array = field(default_factory=lambda: array("q"))
     #: False when the file could not be read at all (no usable header): its rows are unknown.
     readable: bool = True
@@ -207,14 +86,6 @@ class ParsedFile:
     #: reporting one mistake many times.
     failed_keys: set[Any] = field(default_factory=set)
     bad_rows: int = 0
-
-
-def key_getter(spec: KindSpec) -> Callable[[tuple[Any, ...]], Any]:
-    index = spec.key_index
-    if len(index) == 1:
-        only = index[0]
-        return lambda row: row[only]
-    return lambda row: tuple(row[i] for i in index)
 
 
 def source_name(source: Source, fallback: str) -> str:
@@ -334,8 +205,7 @@ def _read(
     width = 0
     start = 1
     count = 0
-    key_of = key_getter(spec)
-    key_index = spec.key_index
+    make_row = spec.row._make
     try:
         for record in reader:
             row = start
@@ -379,12 +249,13 @@ def _read(
                     values.append(None)
                     ok = False
             if ok:
-                parsed.rows.append(tuple(values))
+                parsed.rows.append(make_row(values))
                 parsed.lines.append(row)
             else:
                 parsed.bad_rows += 1
-                if all(values[i] is not None for i in key_index):
-                    parsed.failed_keys.add(key_of(tuple(values)))
+                named = make_row(values)
+                if all(getattr(named, column) is not None for column in spec.key):
+                    parsed.failed_keys.add(spec.key_of(named))
             count += 1
             if progress is not None and count % progress_every == 0:
                 progress(f"{parsed.name}: {count:,} rows read")

@@ -15,7 +15,7 @@ class ImportUploadSerializer(serializers.Serializer):
         default=False, help_text="validate everything, write nothing"
     )
 
-    def get_fields(self):  # noqa: ANN201 - DRF signature
+    def get_fields(self):
         fields = super().get_fields()
         for kind in KINDS:
             fields[kind] = serializers.FileField(

@@ -2,33 +2,39 @@
 
 ``institution_import`` is the one entry point; the ``import_csv`` command and
 ``POST /api/imports/`` both call it, so they accept, reject and report exactly alike.
-Nothing is written unless every row of every file is valid.
+Nothing is written unless every row of every file is valid. ``origin`` says which of the
+two ran it: the Sentry transaction (or span) is named after it, ``import_csv`` or
+``import.upload``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import sentry_sdk
-from django.db import DataError, IntegrityError, connections, router, transaction
+from django.db import DataError, IntegrityError, transaction
 
 from academics import models as am
-from imports.kinds import KINDS, REF_KEY_DB, SPECS
-from imports.parsing import ParsedFile, Problems, Source, key_getter, read_csv, source_name
-from imports.validation import KindPlan, Stored, validate
+from imports import writers
+from imports.kinds import KINDS, SPECS
+from imports.parsing import ParsedFile, Problems, Source, read_csv, source_name
+from imports.validation import GroupMember, KindPlan, Stored, validate
+from imports.writers import BATCH_SIZE
 from sih28.errors import ApplicationError, ConflictError
+from sih28.sentry import transaction_or_span
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000  # rows per bulk_create / bulk_update call
+#: Who runs an import: the ``import_csv`` command, or an upload to ``POST /api/imports/``.
+Origin = Literal["import_csv", "import.upload"]
+COMMAND: Origin = "import_csv"
+UPLOAD: Origin = "import.upload"
+
 IN_QUERY_MAX = 2000  # up to this many keys are looked up with ``key__in``; else a scan
 
 Progress = Callable[[str], None]
@@ -92,6 +98,7 @@ def institution_import(
     dry_run: bool = False,
     progress: Progress | None = None,
     progress_every: int = 10_000,
+    origin: Origin = COMMAND,
 ) -> ImportReport:
     """Import CSV files, ``{kind: path or open file}``, all or nothing.
 
@@ -110,10 +117,7 @@ def institution_import(
     started = time.perf_counter()
     report = ImportReport(update=update, dry_run=dry_run)
 
-    with _import_span() as root:
-        root.set_data("kinds", kinds)
-        root.set_data("dry_run", dry_run)
-        root.set_data("update", update)
+    with _import_span(origin, {"kinds": kinds, "dry_run": dry_run, "update": update}) as root:
         problems = Problems()
         with sentry_sdk.start_span(op="data.parse", name="Parse CSV") as span:
             parsed: dict[str, ParsedFile] = {}
@@ -173,20 +177,17 @@ def institution_import(
 
 
 @contextmanager
-def _import_span() -> Iterator[Any]:
-    """One Sentry transaction for the import, or a child span of the one running (an API
-    request). Free when Sentry is off."""
+def _import_span(origin: Origin, data: Mapping[str, Any]) -> Iterator[Any]:
+    """One Sentry transaction for the import named after its origin, or a child span of
+    the one running (an API request). Free when Sentry is off."""
+    tags = {"feature": "import", "import.origin": origin}
+    if origin == COMMAND:
+        tags["command"] = COMMAND
     with sentry_sdk.new_scope() as scope:
-        scope.set_tag("command", "import_csv")
-        scope.set_tag("feature", "import")
-        context: Any
-        if sentry_sdk.get_current_span() is None:
-            context = sentry_sdk.start_transaction(op="data.import", name="import_csv")
-        else:
-            context = sentry_sdk.start_span(op="data.import", name="import_csv")
-        with context as span:
-            span.set_tag("command", "import_csv")
-            span.set_tag("feature", "import")
+        scope.set_tags(tags)
+        with transaction_or_span(op="data.import", name=origin, data=data) as span:
+            for key, value in tags.items():
+                span.set_tag(key, value)
             yield span
 
 
@@ -198,40 +199,45 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
     stored = Stored()
     for kind, pf in parsed.items():
         spec = SPECS[kind]
-        get = key_getter(spec)
-        keys = {get(row) for row in pf.rows}
-        found: dict[Any, tuple[int, tuple[Any, ...]]] = {}
+        keys = set(map(spec.key_of, pf.rows))
+        pks: dict[Any, int] = {}
+        values_of: dict[Any, tuple[Any, ...]] = {}
         if keys:
             qs = spec.model._default_manager.all()
             if len(spec.key) == 1 and len(keys) <= IN_QUERY_MAX:
-                qs = qs.filter(**{f"{spec.fields[spec.key_index[0]].db}__in": keys})
+                qs = qs.filter(**{f"{spec.ref_lookup}__in": keys})
             lookups = [f.db for f in spec.fields]
-            for values in qs.order_by().values_list("id", *lookups).iterator(chunk_size=5000):
-                row = values[1:]
-                key = get(row)
+            key_of = spec.values_key_of
+            for pk, *values in qs.order_by().values_list("id", *lookups).iterator(
+                    chunk_size=5000):
+                row = tuple(values)
+                key = key_of(row)
                 if key in keys:
-                    found[key] = (values[0], row)
-        stored.rows[kind] = found
+                    pks[key] = pk
+                    values_of[key] = row
+        stored.pks[kind] = pks
+        stored.values[kind] = values_of
 
     referenced = {f.ref for kind in parsed for f in SPECS[kind].fields if f.ref}
     for kind in referenced:
         model = SPECS[kind].model
         stored.keys[kind] = set(
-            model._default_manager.order_by().values_list(REF_KEY_DB[kind], flat=True)
+            model._default_manager.order_by().values_list(SPECS[kind].ref_lookup, flat=True)
         )
 
     if "subjects" in parsed or "faculty_unavailability" in parsed:
         stored.grid = set(am.TimeSlot.objects.order_by().values_list("day", "period"))
 
     if "offerings" in parsed:
-        g_i = SPECS["offerings"].columns.index("group")
-        groups = {row[g_i] for row in parsed["offerings"].rows if row[g_i]}
+        groups = {row.group for row in parsed["offerings"].rows if row.group}
         if groups:
             members = am.Offering.objects.filter(group__in=groups).values_list(
-                "batch__code", "subject__code", "faculty__employee_id", "group"
+                "batch__code", "subject__code", "faculty__employee_id", "group", named=True
             )
-            for batch, subject, faculty, group in members:
-                stored.groups.setdefault(group, []).append(((batch, subject), subject, faculty))
+            for member in members:
+                stored.groups.setdefault(member.group, []).append(
+                    GroupMember(member.batch__code, member.subject__code,
+                                member.faculty__employee_id))
     return stored
 
 
@@ -253,7 +259,7 @@ def _save(
         if kind not in id_maps:
             model = SPECS[kind].model
             id_maps[kind] = dict(
-                model._default_manager.order_by().values_list(REF_KEY_DB[kind], "id")
+                model._default_manager.order_by().values_list(SPECS[kind].ref_lookup, "id")
             )
         return id_maps[kind]
 
@@ -268,7 +274,7 @@ def _save(
         total = len(plan.create) + len(plan.update)
         done = 0
         if plan.create:
-            inserter = _Inserter(model, [attr for attr, _ in convert])
+            inserter = writers.Inserter(model, [attr for attr, _ in convert])
             for start in range(0, len(plan.create), BATCH_SIZE):
                 chunk = plan.create[start : start + BATCH_SIZE]
                 inserter.insert(
@@ -281,16 +287,17 @@ def _save(
                 done = _tick(progress, progress_every, kind, done, len(chunk), total)
 
         if plan.update:
-            updater = _Updater(model, [f.attr for f in spec.fields if f.column not in spec.key])
-            keep = [(n, convert[n][1]) for n, f in enumerate(spec.fields)
-                    if f.column not in spec.key]
+            changed = [f for f in spec.fields if f.column not in spec.key]
+            updater = writers.Updater(model, [f.attr for f in changed])
+            keep = [(f.column, ids(f.ref) if f.ref else None) for f in changed]
             for start in range(0, len(plan.update), BATCH_SIZE):
                 pairs = plan.update[start : start + BATCH_SIZE]
                 updater.update(
                     (
                         [
-                            mapping[rows[i][n]] if mapping is not None else rows[i][n]
-                            for n, mapping in keep
+                            mapping[getattr(rows[i], column)] if mapping is not None
+                            else getattr(rows[i], column)
+                            for column, mapping in keep
                         ],
                         pk,
                     )
@@ -298,141 +305,6 @@ def _save(
                 )
                 done = _tick(progress, progress_every, kind, done, len(pairs), total)
         id_maps.pop(kind, None)
-
-
-class _RowWriter:
-    """Writes plain values of ``attrs`` to ``model``'s table without model instances.
-
-    Values are prepared by the fields themselves (``get_db_prep_save``) unless they are
-    plain text and numbers.
-    """
-
-    PLAIN = frozenset(
-        {
-            "CharField",
-            "PositiveIntegerField",
-            "PositiveSmallIntegerField",
-            "IntegerField",
-            "SmallIntegerField",
-            "BigIntegerField",
-            "ForeignKey",
-            "OneToOneField",
-            "TextField",
-        }
-    )
-
-    def __init__(self, model: Any, attrs: list[str]) -> None:
-        self.connection = connections[router.db_for_write(model)]
-        self.meta = model._meta
-        self.fields = [self.meta.get_field(a) for a in attrs]
-        self.prepare = [
-            None
-            if f.get_internal_type() in self.PLAIN
-            else partial(f.get_db_prep_save, connection=self.connection)
-            for f in self.fields
-        ]
-        self.needs_prep = any(p is not None for p in self.prepare)
-
-    def prepared(self, values: list[Any]) -> list[Any]:
-        if not self.needs_prep:
-            return values
-        return [v if p is None else p(v) for p, v in zip(self.prepare, values, strict=True)]
-
-
-class _Inserter(_RowWriter):
-    """Multi-row ``INSERT`` (``COPY`` on PostgreSQL): ``bulk_create`` without building a
-    model instance and compiling SQL per row, which cost most of the time of a large
-    import. Columns the CSV does not set get their model default, or stay NULL.
-    """
-
-    def __init__(self, model: Any, attrs: list[str]) -> None:
-        super().__init__(model, attrs)
-        quote = self.connection.ops.quote_name
-        meta, fields = self.meta, self.fields
-        written = {f.attname for f in fields}
-        self.extra = [
-            f
-            for f in meta.concrete_fields
-            if f.attname not in written and not f.primary_key and f.has_default()
-        ]
-        self.extra_values = [
-            f.get_db_prep_save(f.get_default(), connection=self.connection) for f in self.extra
-        ]
-        columns = ", ".join(quote(f.column) for f in [*fields, *self.extra])
-        width = len(fields) + len(self.extra)
-        self.one = "(" + ", ".join(["%s"] * width) + ")"
-        self.head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "
-        limit = self.connection.features.max_query_params
-        self.per_statement = max(1, min(BATCH_SIZE, (limit or 65535) // width))
-        # PostgreSQL loads rows fastest with COPY (every value quoted, so "" stays an empty
-        # string; the rows written never hold NULLs).
-        self.copy = (
-            f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
-            if self.connection.vendor == "postgresql"
-            else None
-        )
-
-    def insert(self, rows: Iterable[list[Any]]) -> None:
-        extra = self.extra_values
-        if self.copy is not None:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
-            for row in rows:
-                row = self.prepared(row)
-                writer.writerow([*row, *extra] if extra else row)
-            buffer.seek(0)
-            with self.connection.cursor() as cursor:
-                cursor.copy_expert(self.copy, buffer)
-            return
-        params: list[Any] = []
-        count = 0
-        with self.connection.cursor() as cursor:
-            for row in rows:
-                params.extend(self.prepared(row))
-                if extra:
-                    params.extend(extra)
-                count += 1
-                if count == self.per_statement:
-                    cursor.execute(self.head + ", ".join([self.one] * count), params)
-                    params, count = [], 0
-            if count:
-                cursor.execute(self.head + ", ".join([self.one] * count), params)
-
-
-class _Updater(_RowWriter):
-    """Batched ``UPDATE`` of changed rows by primary key: ``executemany`` on SQLite, one
-    ``UPDATE ... FROM (VALUES ...)`` per batch on PostgreSQL (``bulk_update``'s ``CASE``
-    expressions grow quadratically and were 20-40x slower here)."""
-
-    def __init__(self, model: Any, attrs: list[str]) -> None:
-        super().__init__(model, attrs)
-        quote = self.connection.ops.quote_name
-        meta, fields = self.meta, self.fields
-        table, pk = quote(meta.db_table), quote(meta.pk.column)
-        if self.connection.vendor == "postgresql":
-            names = [f"c{n}" for n in range(len(fields))]
-            sets = ", ".join(
-                f"{quote(f.column)} = v.{c}::{f.db_type(self.connection)}"
-                for f, c in zip(fields, names, strict=True)
-            )
-            self.one = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
-            self.head = f"UPDATE {table} AS t SET {sets} FROM (VALUES "
-            self.tail = f") AS v(pk, {', '.join(names)}) WHERE t.{pk} = v.pk"
-            self.many = None
-        else:
-            sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-            self.many = f"UPDATE {table} SET {sets} WHERE {pk} = %s"
-
-    def update(self, rows: Iterable[tuple[list[Any], int]]) -> None:
-        batch = [(self.prepared(values), pk) for values, pk in rows]
-        if not batch:
-            return
-        with self.connection.cursor() as cursor:
-            if self.many is not None:
-                cursor.executemany(self.many, [[*values, pk] for values, pk in batch])
-            else:
-                params = [p for values, pk in batch for p in (pk, *values)]
-                cursor.execute(self.head + ", ".join([self.one] * len(batch)) + self.tail, params)
 
 
 def _tick(

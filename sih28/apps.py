@@ -19,13 +19,13 @@ class Sih28Config(AppConfig):
         post_delete.connect(_user_changed, sender=user_model, dispatch_uid="sih28.user_deleted")
 
 
-def _token_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001
+def _token_changed(sender, instance, **kwargs) -> None:
     from sih28.authentication import forget_tokens
 
     forget_tokens(instance.key)
 
 
-def _user_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001
+def _user_changed(sender, instance, **kwargs) -> None:
     """A user's role, flags or existence changed: their cached token lookups go."""
     from django.conf import settings
     from rest_framework.authtoken.models import Token

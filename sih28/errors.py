@@ -67,17 +67,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return exception_handler(exc, context)
 
 
-def json_404(request, exception=None):  # noqa: ANN001, ANN201 - Django handler signature
+def json_404(request, exception=None):
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
-def json_500(request):  # noqa: ANN001, ANN201
+def json_500(request):
     return JsonResponse({"detail": "Internal server error."}, status=500)
 
 
-def json_400(request, exception=None):  # noqa: ANN001, ANN201
+def json_400(request, exception=None):
     return JsonResponse({"detail": "Bad request."}, status=400)
 
 
-def json_403(request, exception=None):  # noqa: ANN001, ANN201
+def json_403(request, exception=None):
     return JsonResponse({"detail": "Permission denied."}, status=403)

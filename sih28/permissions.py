@@ -15,7 +15,7 @@ ALL_ROLES = frozenset({ADMIN, STAFF, FACULTY, STUDENT})
 MANAGERS = frozenset({ADMIN, STAFF})
 
 
-def role_of(user) -> str | None:  # noqa: ANN001 - any Django user
+def role_of(user) -> str | None:
     if not user or not user.is_authenticated:
         return None
     if user.is_superuser:
@@ -23,14 +23,14 @@ def role_of(user) -> str | None:  # noqa: ANN001 - any Django user
     return getattr(user, "role", None)
 
 
-def is_manager(user) -> bool:  # noqa: ANN001
+def is_manager(user) -> bool:
     return role_of(user) in MANAGERS
 
 
 class RolePermission(BasePermission):
     message = "Your role does not allow this."
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         role = role_of(request.user)
         if role is None:
             return False
@@ -42,5 +42,5 @@ class RolePermission(BasePermission):
 
 
 class ManagersOnly(RolePermission):
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         return role_of(request.user) in MANAGERS

@@ -9,7 +9,6 @@ switch on PostgreSQL, Redis (Celery broker + cache) and Sentry. Every variable i
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import environ
@@ -209,7 +208,6 @@ if not DEBUG:
 # --- Logging -----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_DIR = Path(env.str("LOG_DIR", default=str(BASE_DIR / "logs")))
-LOG_DIR.mkdir(parents=True, exist_ok=True)
 
 LOGGING = {
     "version": 1,
@@ -217,55 +215,39 @@ LOGGING = {
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        # django.log holds the request lines and every WARNING and ERROR record.
+        "request_lines_or_warnings": {"()": "sih28.logs.RequestLinesOrWarnings"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "line"},
+        # The one handler that writes (and rotates) django.log; LOG_DIR is created when
+        # logging is configured, not when these settings are read.
         "file": {
-            "class": "logging.handlers.RotatingFileHandler",
+            "()": "sih28.logs.rotating_file_handler",
             "filename": str(LOG_DIR / "django.log"),
             "maxBytes": 10 * 1024 * 1024,
             "backupCount": 5,
             "formatter": "line",
-            "encoding": "utf-8",
-        },
-        "file_warnings": {
-            "class": "logging.handlers.RotatingFileHandler",
-            "filename": str(LOG_DIR / "django.log"),
-            "maxBytes": 10 * 1024 * 1024,
-            "backupCount": 5,
-            "formatter": "line",
-            "encoding": "utf-8",
-            "level": "WARNING",
+            "filters": ["request_lines_or_warnings"],
         },
     },
-    "root": {"handlers": ["console", "file_warnings"], "level": LOG_LEVEL},
+    "root": {"handlers": ["console", "file"], "level": LOG_LEVEL},
     "loggers": {
         # One line per request; the file only, the console stays quiet.
         "sih28.requests": {"handlers": ["file"], "level": "INFO", "propagate": False},
         # Django logs 4xx/5xx itself; the request line already records them.
-        "django.request": {"handlers": ["console", "file_warnings"], "level": "ERROR",
+        "django.request": {"handlers": ["console", "file"], "level": "ERROR",
                            "propagate": False},
     },
 }
 
 # --- Sentry ------------------------------------------------------------------------------
 
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=BASE_DIR, capture_output=True, text=True, timeout=2, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
-SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or (
-    f"sih28@{_git_commit()}" if SENTRY_DSN and _git_commit() else ""
-)
+# Empty: ``init_sentry`` names the release after the git commit, only when Sentry is on.
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.2)
 SENTRY_PROFILES_SAMPLE_RATE = env.float("SENTRY_PROFILES_SAMPLE_RATE", default=0.0)
 # Local development only: "1" (or the sidecar's URL) sends everything to a Spotlight sidecar.

@@ -65,7 +65,7 @@ class _MethodFilter(FilterSet):
         model = Faculty
         fields = ["starts"]
 
-    def filter_starts(self, queryset, name, value):  # noqa: ANN001, ANN201
+    def filter_starts(self, queryset, name, value):
         return queryset.filter(employee_id__startswith=value)
 
 

@@ -89,3 +89,62 @@ def test_healthz_names_the_failing_part(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["cache"]
+
+
+def _run(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SENTRY_DSN"}}
+    clean.update({"ENV_FILE": "", "SECRET_KEY": "k", "DJANGO_SETTINGS_MODULE": "sih28.settings",
+                  **env})
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_reading_the_settings_runs_no_subprocess_and_creates_no_folder(tmp_path):
+    log_dir = tmp_path / "not" / "yet"
+    result = _run({"LOG_DIR": str(log_dir)}, (
+        "import subprocess\n"
+        "calls = []\n"
+        "real = subprocess.Popen.__init__\n"
+        "def spy(self, args, *a, **k):\n"
+        "    calls.append(args)\n"
+        "    real(self, args, *a, **k)\n"
+        "subprocess.Popen.__init__ = spy\n"
+        "import sih28.settings as s\n"
+        "print(len(calls), repr(s.SENTRY_RELEASE))\n"
+    ))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "''"]
+    assert not log_dir.exists()
+
+
+def test_sentry_names_the_release_after_the_git_commit_only_when_on():
+    from sih28.sentry import git_release
+
+    release = git_release()
+    if release is None:
+        pytest.skip("not a git checkout")
+    assert release.startswith("sih28@") and len(release) == len("sih28@") + 12
+
+
+def test_django_log_has_one_rotating_handler_with_requests_and_warnings(tmp_path):
+    log_dir = tmp_path / "logs"
+    result = _run({"LOG_DIR": str(log_dir)}, (
+        "import logging, django\n"
+        "django.setup()\n"
+        "from logging.handlers import RotatingFileHandler\n"
+        "names = ['', 'sih28.requests', 'django.request']\n"
+        "handlers = {id(h) for n in names for h in logging.getLogger(n).handlers\n"
+        "            if isinstance(h, RotatingFileHandler)}\n"
+        "print(len(handlers))\n"
+        "logging.getLogger('academics').info('quiet info line')\n"
+        "logging.getLogger('academics').warning('a warning line')\n"
+        "logging.getLogger('sih28.requests').info('GET /api/ 200')\n"
+        "logging.getLogger('django.request').error('a server error')\n"
+    ))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "1"
+    text = (log_dir / "django.log").read_text()
+    assert "quiet info line" not in text
+    for line in ("a warning line", "GET /api/ 200", "a server error"):
+        assert text.count(line) == 1, (line, text)

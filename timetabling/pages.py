@@ -21,6 +21,7 @@ from sih28.errors import ApplicationError
 from sih28.permissions import is_manager
 from timetabling import exports, selectors
 from timetabling.generation import JobMetrics
+from timetabling.grid import week_grid
 from timetabling.models import GenerationJob
 
 LOGIN_URL = "timetable-login"
@@ -72,7 +73,7 @@ _KINDS = {
 }
 
 
-def _subject(kind: str, key: str):  # noqa: ANN202 - a Batch, Faculty or Room
+def _subject(kind: str, key: str) -> Batch | Faculty | Room:
     queryset, field, _ = _KINDS[kind]
     found = queryset.filter(**{field: key}).first()
     if found is None:
@@ -80,7 +81,7 @@ def _subject(kind: str, key: str):  # noqa: ANN202 - a Batch, Faculty or Room
     return found
 
 
-def _title(kind: str, obj) -> tuple[str, str]:  # noqa: ANN001
+def _title(kind: str, obj: Batch | Faculty | Room) -> tuple[str, str]:
     if kind == "batch":
         return (f"{obj.code} · {obj.name}",
                 f"{obj.department.name} · semester {obj.semester} · {obj.size} students")
@@ -127,7 +128,7 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         job, obj, slots_of = _scope(request, kind, key)
     except _Refused as refused:
         return _message(request, refused)
-    grid = selectors.timetable_grid(**slots_of)
+    grid = week_grid(list(selectors.export_slots(**slots_of)), selectors.time_grid())
     title, subtitle = _title(kind, obj)
     query = f"?job={job.pk}" if job else ""
     links = {fmt: reverse(f"timetable-{kind}-export", kwargs={"key": key, "fmt": fmt}) + query

@@ -31,7 +31,7 @@ def _admin_client() -> APIClient:
     return client
 
 
-def _wait_for(job_id: int, done, timeout: float, what: str) -> GenerationJob:  # noqa: ANN001
+def _wait_for(job_id: int, done, timeout: float, what: str) -> GenerationJob:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = GenerationJob.objects.get(pk=job_id)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError
 
 from academics import models as am
-from imports import services
+from imports import writers
 from imports.services import ImportValidationError, institution_import
 from sih28.errors import ConflictError
 from tests.imports.conftest import db_counts
@@ -33,14 +33,14 @@ def test_an_error_in_offerings_leaves_no_departments(write, run_import):
 
 
 def test_a_failure_while_saving_rolls_back_every_kind(monkeypatch):
-    real_insert = services._Inserter.insert
+    real_insert = writers.Inserter.insert
 
     def insert(self, rows):
         if self.head.startswith(f'INSERT INTO "{am.Offering._meta.db_table}"'):
             raise IntegrityError("simulated")
         return real_insert(self, rows)
 
-    monkeypatch.setattr(services._Inserter, "insert", insert)
+    monkeypatch.setattr(writers.Inserter, "insert", insert)
     before = db_counts()
     files = {p.stem: p for p in SAMPLE.glob("*.csv")}
     with pytest.raises(ConflictError, match="nothing was written"):

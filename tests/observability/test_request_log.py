@@ -58,6 +58,12 @@ def test_invalid_request_ids_are_replaced(client, request_lines):
 
 
 def test_request_log_file_handler_is_rotating_under_log_dir(settings):
-    handler = settings.LOGGING["handlers"]["file"]
-    assert handler["class"] == "logging.handlers.RotatingFileHandler"
-    assert handler["filename"].endswith("django.log")
+    import logging
+    from logging.handlers import RotatingFileHandler
+
+    config = settings.LOGGING["handlers"]["file"]
+    assert config["filename"].endswith("django.log")
+    [handler] = [h for h in logging.getLogger("sih28.requests").handlers
+                 if isinstance(h, RotatingFileHandler)]
+    assert handler.baseFilename == config["filename"]
+    assert handler.maxBytes > 0 and handler.backupCount > 0

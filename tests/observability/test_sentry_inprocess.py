@@ -15,6 +15,7 @@ import sentry_sdk
 from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 
+from sih28 import scrubbing
 from sih28 import sentry as s
 from tests import factories
 from tests.observability.conftest import FAKE_DSN, ROOT, sentry_off, wsgi_request
@@ -25,7 +26,7 @@ PASSWORD = "pass-word-123-secret"
 COOKIE = "cookie-secret-value-42"
 
 
-def _token_for(user) -> str:  # noqa: ANN001
+def _token_for(user) -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
@@ -116,7 +117,7 @@ def test_errors_only_mode_leaves_tracing_off():
 
 
 class _NullTransport(sentry_sdk.transport.Transport):
-    def capture_envelope(self, envelope) -> None:  # noqa: ANN001
+    def capture_envelope(self, envelope) -> None:
         pass
 
 
@@ -142,7 +143,7 @@ def test_token_authenticated_list_call(sentry, request_log):
     assert txn["user"] == {"id": str(user.pk), "role": "staff"}
     assert txn["tags"]["user.role"] == "staff"
     assert any(sp["op"] == "db" for sp in txn["spans"])
-    assert txn["request"]["headers"].get("Authorization") in (None, s.FILTERED)
+    assert txn["request"]["headers"].get("Authorization") in (None, scrubbing.FILTERED)
     # ... but none of it, nor a credential, went to Sentry.
     _assert_absent(sentry.raw(), token, COOKIE, "ops-lead", "ops@example.edu",
                    "Asha Raghunathan", "asha.r@example.edu", "203.0.113.7")
@@ -247,7 +248,7 @@ def test_scrub_event_covers_every_place_user_input_lands():
         "contexts": {"runtime": {"name": "CPython"}, "job": {"password": "pw-secret-10"}},
         "tags": {"feature": "import", "session_key": "sk-secret"},
     }
-    scrubbed = json.dumps(s.scrub_event(event))
+    scrubbed = json.dumps(scrubbing.scrub_event(event))
     for secret in ["pw-secret", "tok-secret", "k-secret", "ck-secret", "Ravi", "Sita",
                    "ravi@example.org", "x@y.org", "a%40b.cd", "9876543210", "198.51.100.4",
                    "abcdefghij-secret", "sk-secret", "abc@host"]:
@@ -263,7 +264,7 @@ def test_scrub_event_covers_every_place_user_input_lands():
 def test_infeasible_exceptions_group_by_scope():
     event = {"exception": {"values": [{"type": "InfeasibleTimetable", "value": "x"}]},
              "tags": {"scope": "semester 3"}}
-    assert s.scrub_event(event)["fingerprint"] == ["timetable-infeasible", "semester 3"]
+    assert scrubbing.scrub_event(event)["fingerprint"] == ["timetable-infeasible", "semester 3"]
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -313,6 +314,7 @@ def test_import_csv_is_one_transaction_without_personal_data(sentry, tmp_path):
     [txn] = [t for t in sentry.transactions if t["contexts"]["trace"]["op"] == "data.import"]
     assert txn["transaction"] == "import_csv"
     assert txn["tags"]["command"] == "import_csv"
+    assert txn["tags"]["import.origin"] == "import_csv"
     ops = [sp["op"] for sp in txn["spans"]]
     for op in ["data.parse", "data.validate", "db.bulk_create"]:
         assert op in ops, ops
@@ -320,6 +322,21 @@ def test_import_csv_is_one_transaction_without_personal_data(sentry, tmp_path):
     assert save["data"]["rows"] == 4
     _assert_absent(sentry.raw(), "Lakshmi", "Venkataraman", "lakshmi.v@example.edu",
                    "Arjun", "Subramaniam", "arjun.s@example.edu")
+
+
+def test_api_upload_is_tagged_as_an_upload_not_as_import_csv(sentry, admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv_file = SimpleUploadedFile("departments.csv", b"code,name\nCSE,Computer Science\n",
+                                  content_type="text/csv")
+    response = admin_client.post("/api/imports/", {"departments": csv_file})
+    assert response.status_code == 200, response.content
+    sentry_sdk.flush()
+    [txn] = [t for t in sentry.transactions if t["contexts"]["trace"]["op"] == "data.import"]
+    assert txn["transaction"] == "import.upload"
+    assert txn["tags"]["import.origin"] == "import.upload"
+    assert txn["tags"]["feature"] == "import"
+    assert "command" not in txn["tags"]
 
 
 def test_import_csv_validation_failure_reports_nothing_personal(sentry, tmp_path):
@@ -335,7 +352,7 @@ def test_import_csv_validation_failure_reports_nothing_personal(sentry, tmp_path
     _assert_absent(sentry.raw(), "Kavya", "Iyer", "kavya.i@example.edu")
 
 
-def _generation_run(user, **scope):  # noqa: ANN001, ANN003, ANN202
+def _generation_run(user, **scope):
     from timetabling.generation import generation_job_create, generation_job_run
 
     job = generation_job_create(user=user, time_limit_s=10, enqueue=False, **scope)
@@ -416,3 +433,29 @@ def test_unreachable_server_trips_the_circuit_breaker():
         assert transport._worker._queue.qsize() == queued
     finally:
         sentry_off()
+
+
+def test_transaction_or_span_opens_a_transaction_or_a_child_span(sentry):
+    with s.transaction_or_span(op="work.outer", name="Outer", data={"rows": 3}) as outer:
+        assert outer.containing_transaction is outer
+        with s.transaction_or_span(op="work.inner", name="Inner", data={"rows": 2}) as inner:
+            assert inner.containing_transaction is outer
+    sentry_sdk.flush()
+    [txn] = sentry.transactions
+    assert (txn["transaction"], txn["contexts"]["trace"]["op"]) == ("Outer", "work.outer")
+    assert txn["contexts"]["trace"]["data"]["rows"] == 3
+    [child] = [sp for sp in txn["spans"] if sp["op"] == "work.inner"]
+    assert child["description"] == "Inner" and child["data"]["rows"] == 2
+
+
+def test_job_tags_carry_the_scope_label_they_are_given(sentry):
+    class Job:
+        pk, semester, params, time_limit_s, created_by = 7, 3, {}, 5, None
+
+    with s.job_scope_context(Job(), scope="semester 3 · CSE", feature="timetable"), \
+            s.transaction_or_span(op="timetable.generate", name="Generate Timetable"):
+        pass
+    sentry_sdk.flush()
+    [txn] = sentry.transactions
+    assert txn["tags"]["scope"] == "semester 3 · CSE"
+    assert txn["contexts"]["timetable_params"]["scope"] == "semester 3 · CSE"

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests import factories
 from timetabling import selectors
+from timetabling.grid import week_grid
 
 pytestmark = pytest.mark.django_db
 
@@ -171,10 +172,16 @@ def test_page_links_its_calendar_and_csv(logged_in, week):
         == 403
 
 
-def test_grid_selector_uses_two_queries(week, django_assert_num_queries):
+def test_grid_reads_two_queries_and_lays_out_with_none(week, django_assert_num_queries):
     with django_assert_num_queries(2):
-        grid = selectors.timetable_grid(batch_id=week["batch"].pk)
+        slots = list(selectors.export_slots(batch_id=week["batch"].pk))
+        times = selectors.time_grid()
+    with django_assert_num_queries(0):
+        grid = week_grid(slots, times)
     assert grid.sessions == 2
+    lab = next(entry for row in grid.rows for cell in row.cells for entry in cell.entries
+               if entry.is_lab)
+    assert lab.length == 2
 
 
 def _page_queries(client, url: str) -> int:

@@ -8,12 +8,11 @@ was taken from this run: the result is discarded.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -22,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 
 from sih28.errors import ApplicationError
-from sih28.sentry import job_scope_context
+from sih28.sentry import job_scope_context, transaction_or_span
 from timetabling import optimizer as opt
 from timetabling.generation import states
 from timetabling.generation.lease import (
@@ -39,18 +38,6 @@ from timetabling.generation.problem import GenerationInput, generation_problem_b
 from timetabling.models import GenerationJob, TimetableSlot
 
 logger = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def _generation_span() -> Iterator[Any]:
-    """A transaction of its own, or a child span inside the Celery task's transaction."""
-    if sentry_sdk.get_current_span() is None:
-        with sentry_sdk.start_transaction(op="timetable.generate",
-                                          name="Generate Timetable") as span:
-            yield span
-    else:
-        with sentry_sdk.start_span(op="timetable.generate", name="Generate Timetable") as span:
-            yield span
 
 
 def generation_job_run(
@@ -74,7 +61,7 @@ def generation_job_run(
     # Tags feature, job_id, scope, semester and the user on the Celery task's own scope (so
     # its transaction and the errors it reports carry them), else on a fresh one.
     with job_scope_context(job, feature="timetable", scope=job.scope_label), \
-            _generation_span() as root:
+            transaction_or_span(op="timetable.generate", name="Generate Timetable") as root:
         try:
             return _run(lease, on_progress, root)
         except Lost:

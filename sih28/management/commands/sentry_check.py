@@ -32,11 +32,11 @@ def describe_dsn(dsn: str) -> tuple[str, str]:
 class Command(SentryCommandMixin, BaseCommand):
     help = "Send a test message and a test exception to Sentry and say where they went."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--timeout", type=float, default=10.0,
                             help="seconds to wait for the events to be sent (default 10)")
 
-    def execute(self, *args, **options):  # noqa: ANN001, ANN002, ANN003, ANN201
+    def execute(self, *args, **options):
         # Refuse before the mixin opens a transaction: without a DSN there is nothing to do.
         if not settings.SENTRY_DSN or not sentry_sdk.get_client().is_active():
             raise CommandError(
@@ -46,7 +46,7 @@ class Command(SentryCommandMixin, BaseCommand):
             )
         return super().execute(*args, **options)
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         host, project = describe_dsn(settings.SENTRY_DSN)
         sentry_sdk.set_tag("check", "sentry_check")
         message_id = sentry_sdk.capture_message(

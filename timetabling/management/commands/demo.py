@@ -1,5 +1,9 @@
 """``make demo``: migrate, create a demo admin, import the sample institution, generate and
-publish its timetable, print a summary and serve until Ctrl-C."""
+publish its timetable, print a summary and serve until Ctrl-C.
+
+It lives in ``timetabling`` because what it delivers is a published timetable served by
+this app's pages; the import runs through the ``import_csv`` command by name.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+from academics.models import Department
 
 SAMPLE_DIR = Path(settings.BASE_DIR) / "imports" / "sample"
 
@@ -29,8 +35,6 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.MIGRATE_HEADING("2/4 Demo login"))
         username, password = self._demo_admin()
-
-        from academics.models import Department
 
         self.stdout.write(self.style.MIGRATE_HEADING("3/4 Importing the sample institution"))
         if Department.objects.exists():

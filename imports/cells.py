@@ -1,0 +1,115 @@
+"""Cells: how the text of one CSV cell becomes a value, or a ``CellError`` saying why not.
+
+Pure functions, no database. ``kinds`` builds each column's parser from these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+
+#: A default that depends on the rest of the row or on the time grid (see ``validation``).
+DEFERRED: Any = type("Deferred", (), {"__repr__": lambda self: "DEFERRED"})()
+
+DAYS: tuple[str, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+DAY_INDEX: dict[str, int] = {name: i for i, name in enumerate(DAYS)}
+
+
+class CellError(ValueError):
+    """A cell's text is not a valid value; the message completes ``column: ...``."""
+
+
+def show(value: str, limit: int = 40) -> str:
+    """A cell quoted for a message, shortened when long."""
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def text(max_length: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if len(value) > max_length:
+            raise CellError(f"longer than {max_length} characters ({len(value)})")
+        return value
+
+    return parse
+
+
+code = text  # codes and keys are text too: kept exactly as written, trimmed
+
+
+def integer(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        if not (value.isascii() and value.isdigit()):
+            raise CellError(f"must be a whole number >= {low}, not {show(value)}")
+        number = int(value)
+        if number < low:
+            raise CellError(f"must be a whole number >= {low}, not {show(value)}")
+        if number > high:
+            raise CellError(f"must be at most {high}, not {show(value)}")
+        return number
+
+    return parse
+
+
+def choice(values: Iterable[str]) -> Callable[[str], str]:
+    allowed = tuple(values)
+    allowed_set = frozenset(allowed)
+
+    def parse(value: str) -> str:
+        folded = value.lower()
+        if folded not in allowed_set:
+            raise CellError(f"must be one of {', '.join(allowed)}, not {show(value)}")
+        return folded
+
+    return parse
+
+
+def day(value: str) -> int:
+    index = DAY_INDEX.get(value.upper())
+    if index is None:
+        raise CellError(f"must be one of {' '.join(DAYS)}, not {show(value)}")
+    return index
+
+
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def hhmm(value: str) -> dt.time:
+    match = _TIME.fullmatch(value)
+    if match:
+        hour, minute = int(match[1]), int(match[2])
+        if hour < 24 and minute < 60:
+            return dt.time(hour, minute)
+    raise CellError(f"must be a time HH:MM (24 h), not {show(value)}")
+
+
+# Plain addresses (the vast majority) are accepted by this without Django's slower
+# validator; it matches a strict subset of what ``EmailValidator`` accepts.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def email(max_length: int) -> Callable[[str], str]:
+    validator = EmailValidator()
+    plain = _PLAIN_EMAIL.fullmatch
+
+    def parse(value: str) -> str:
+        if len(value) > max_length:
+            raise CellError(f"longer than {max_length} characters ({len(value)})")
+        if plain(value):
+            return value
+        try:
+            validator(value)
+        except ValidationError:
+            raise CellError(f"not a valid email address: {show(value)}") from None
+        return value
+
+    return parse
