@@ -24,10 +24,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from unittest import mock
 
+from benchmarks.itc2007.ctt import read_ctt
 from timetabling.optimizer import SolveOptions, evaluate, solve
 from timetabling.optimizer.clock import Clock
 from timetabling.optimizer.domain import prepare
-from timetabling.optimizer.itc2007 import read_ctt
 
 Placed = tuple[int, int, int, int]
 
