@@ -171,7 +171,8 @@ class Chain:
 
 def _masks(occ: np.ndarray, days: int, periods: int) -> np.ndarray:
     busy = (occ.reshape(occ.shape[0], days, periods) > 0).astype(np.int64)
-    return (busy << np.arange(periods, dtype=np.int64)).sum(axis=2)
+    masks: np.ndarray = (busy << np.arange(periods, dtype=np.int64)).sum(axis=2)
+    return masks
 
 
 # --- the driver -----------------------------------------------------------------------
@@ -192,7 +193,7 @@ CHUNK_SECONDS = 0.2  # between two looks at the clock, the cancel flag and the p
 
 def hard_weight(prep: Prepared) -> int:
     """A clash costs more than any soft gain a single move can make in practice."""
-    heaviest = max(astuple(prep.problem.weights))
+    heaviest: int = max(astuple(prep.problem.weights))
     return max(20, 4 * heaviest)
 
 
@@ -203,7 +204,7 @@ CYCLE_SECONDS = 60.0
 
 def temperature(frac: float) -> float:
     """Geometric cooling from T_START to T_END over a cycle (``frac`` in [0, 1])."""
-    return T_START * (T_END / T_START) ** min(1.0, max(0.0, frac))
+    return float(T_START * (T_END / T_START) ** min(1.0, max(0.0, frac)))
 
 
 def cycles(span: float) -> int:

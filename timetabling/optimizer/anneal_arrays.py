@@ -39,13 +39,17 @@ def shape_tables(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
         [[g.consecutive(d, p) for p in range(g.periods_per_day)] for d in range(g.days)],
         dtype=np.int64,
     )
-    return _shape_tables(
+    tables: tuple[np.ndarray, np.ndarray] = _shape_tables(
         exists, consec, w.isolated, w.idle_gap, w.long_run, problem.long_run_limit + 1
     )
+    return tables
 
 
 @njit(cache=True)
-def _shape_tables(exists, consec, w_iso, w_idle, w_long, k):  # fmt: skip
+def _shape_tables(
+    exists: np.ndarray, consec: np.ndarray, w_iso: int, w_idle: int, w_long: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Compiled by numba, which ignores the annotations and types it from its arguments."""
     days, P = exists.shape
     n = 1 << P
     batch = np.zeros((days, n), dtype=np.int64)
@@ -210,7 +214,9 @@ def build_arrays(prep: Prepared) -> Arrays:
     )
     room_index = {r.id: i for i, r in enumerate(problem.rooms)}
 
-    def occupancy(counts: Counter[tuple[int, int, int]], index: dict[int, int], n: int):
+    def occupancy(
+        counts: Counter[tuple[int, int, int]], index: dict[int, int], n: int
+    ) -> np.ndarray:
         """Fixed-session occupancy per (index, slot) from counts keyed (id, day, period)."""
         out = np.zeros((n, T), dtype=np.int64)
         for (key, d, p), k in counts.items():
