@@ -63,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 #: The annealer's constants that its Python driver reads on every call, so setting them in
 #: a chain takes effect. (Constants read inside the compiled kernel, such as MAX_KEMPE, are
 #: frozen when numba compiles it: setting them would silently change nothing.)
-TUNABLE = ("T_START", "T_END", "P_SWAP", "P_ROOM", "P_KEMPE", "P_NEAR", "CYCLE_SECONDS")
+TUNABLE = ("T_START", "T_END", "P_SWAP", "P_ROOM", "P_KEMPE", "CYCLE_SECONDS")
 
 
 def overrides(pairs: list[str]) -> dict[str, float]:

@@ -133,11 +133,11 @@ class Chain:
 
     def run(
         self, iters: int, t_hi: float, t_lo: float, p_swap: float, p_room: float,
-        p_kempe: float = 0.0, p_near: float = 0.0,
+        p_kempe: float = 0.0,
     ) -> int:  # fmt: skip
         return int(
             anneal_chunk(
-                iters, t_hi, t_lo, self.hard_weight, p_swap, p_room, p_kempe, p_near, self.static,
+                iters, t_hi, t_lo, self.hard_weight, p_swap, p_room, p_kempe, self.static,
                 self.state, self.work,
             )
         )  # fmt: skip
@@ -184,7 +184,6 @@ T_END = 0.05  # temperature at its end: only improvements pass
 P_SWAP = 0.2  # share of moves that exchange two random sessions
 P_ROOM = 0.1  # share of moves that only change the room
 P_KEMPE = 0.3  # share of moves that exchange a Kempe chain between two slots
-P_NEAR = 0.3  # share of one-session moves whose target start aims at a soft penalty
 #: Iterations per second of budget with one worker (deterministic mode), so the result does
 #: not depend on the machine's speed.
 ITERS_PER_SECOND = 250_000
@@ -274,9 +273,9 @@ def anneal(
             t_hi, t_lo, n = temperature(phase), temperature(min(1.0, nxt * n_cycles - cycle)), step
             began = time.monotonic()
             if executor is None:
-                pool[0].run(n, t_hi, t_lo, P_SWAP, P_ROOM, P_KEMPE, P_NEAR)
+                pool[0].run(n, t_hi, t_lo, P_SWAP, P_ROOM, P_KEMPE)
             else:
-                moves = (n, t_hi, t_lo, P_SWAP, P_ROOM, P_KEMPE, P_NEAR)
+                moves = (n, t_hi, t_lo, P_SWAP, P_ROOM, P_KEMPE)
                 list(executor.map(lambda ch: ch.run(*moves), pool))  # noqa: B023
             done += step
             if clock.deterministic:
@@ -310,4 +309,4 @@ def warm_up() -> None:
         classes=(ClassSpec(1, RoomKind.LECTURE, None, (1,), 2),),
     )
     chain = Chain(build_arrays(prepare(problem)), [(0, 0, 0, 0), (0, 0, 1, 0)], 1, 20)
-    chain.run(10, 1.0, 0.5, P_SWAP, P_ROOM, P_KEMPE, P_NEAR)
+    chain.run(10, 1.0, 0.5, P_SWAP, P_ROOM, P_KEMPE)

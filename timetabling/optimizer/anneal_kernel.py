@@ -375,59 +375,14 @@ def kempe_move(s1, t2, temp, hard_weight, static, state, work, mem, old_r, aff_b
     return 0
 
 
-@njit(cache=True, nogil=True, inline="always")
-def near(c, t_old, static, state, rng):
-    """A start aimed at a soft penalty of class ``c``: on a day the class does not use when
-    it is short of working days and its current day has another of its sessions, else on a
-    random day; there, a free period next to a busy one of a random batch of the class (to
-    mend an isolated lecture), or any period when that batch has none free. -1 when the
-    class cannot start there."""
-    P, start_ok, ent_ptr, ents = static.periods, static.start_ok, static.ent_ptr, static.ents
-    min_days = static.min_days
-    bmask, cday, cagg = state.ent_mask, state.class_day, state.class_agg
-    days = start_ok.shape[1] // P
-    d = -1
-    if cagg[c, DAYS_USED] < min(min_days[c], days) and cday[c, t_old // P] >= 2:
-        j = _randint(rng, days - cagg[c, DAYS_USED])
-        for x in range(days):
-            if cday[c, x] == 0:
-                if j == 0:
-                    d = x
-                    break
-                j -= 1
-    if d < 0:
-        d = _randint(rng, days)
-    e = ents[ent_ptr[c] + _randint(rng, ent_ptr[c + 1] - ent_ptr[c])]
-    m = bmask[e, d]
-    if t_old // P == d:
-        m &= ~(1 << (t_old - d * P))
-    adj = ((m << 1) | (m >> 1)) & ~m & ((1 << P) - 1)
-    if adj == 0:
-        t = d * P + _randint(rng, P)
-        return t if start_ok[c, t] else -1
-    k = 0
-    for q in range(P):
-        if adj & (1 << q):
-            k += 1
-    j = _randint(rng, k)
-    for q in range(P):
-        if adj & (1 << q):
-            if j == 0:
-                t = d * P + q
-                return t if start_ok[c, t] else -1
-            j -= 1
-    return -1
-
-
 @njit(cache=True, nogil=True)
-def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, p_near, static,
-                 state, work):  # fmt: skip
+def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, static, state,
+                 work):  # fmt: skip
     """Run ``iters`` moves with the temperature falling geometrically from ``t_hi`` to
     ``t_lo``. A move takes a random session to a random allowed start and/or fitting room,
-    exchanging it with the session starting there if there is one (a ``p_near`` share of
-    these moves aims at a day the class lacks or a period next to its batches' lectures,
-    see :func:`near`); or it exchanges two random sessions; or (``p_kempe``) it exchanges the
-    slots of a Kempe chain (see :func:`kempe_move`). ``work.tot`` follows the state, and the
+    exchanging it with the session starting there if there is one; or it exchanges two
+    random sessions; or (``p_kempe``) it exchanges the slots of a Kempe chain (see
+    :func:`kempe_move`). ``work.tot`` follows the state, and the
     best state (fewest hard violations, then lowest soft cost) is copied to
     ``work.best_start`` / ``work.best_room``.
     Returns the number of accepted moves."""
@@ -475,10 +430,6 @@ def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, p_near
         else:
             if u < p_swap + p_room:
                 t1n = t1
-            elif p_near > 0.0 and _random(rng) < p_near:
-                t1n = near(c1, t1, static, state, rng)
-                if t1n < 0:
-                    continue
             else:
                 t1n = starts[starts_ptr[c1] + _randint(rng, starts_ptr[c1 + 1] - starts_ptr[c1])]
             if u < p_swap + p_room or _random(rng) < 0.5:

@@ -108,16 +108,15 @@ def current(chain: anneal.Chain) -> list[tuple[int, int, int, int]]:
 
 
 @pytest.mark.parametrize(
-    "p_swap, p_room, p_kempe, p_near",
+    "p_swap, p_room, p_kempe",
     [
-        (0.2, 0.1, 0.0, 0.0),
-        (0.0, 0.0, 1.0, 0.0),
-        (0.0, 0.0, 0.0, 1.0),
-        (anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE, anneal.P_NEAR),
+        (0.2, 0.1, 0.0),
+        (0.0, 0.0, 1.0),
+        (anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE),
     ],
-    ids=["plain moves", "Kempe moves only", "aimed moves only", "the driver's mix"],
+    ids=["plain moves", "Kempe moves only", "the driver's mix"],
 )
-def test_incremental_score_matches_a_recount_and_the_evaluator(p_swap, p_room, p_kempe, p_near):
+def test_incremental_score_matches_a_recount_and_the_evaluator(p_swap, p_room, p_kempe):
     for capacity_is_hard in (True, False):
         problem = everything(capacity_is_hard=capacity_is_hard)
         prep = prepare(problem)
@@ -127,7 +126,7 @@ def test_incremental_score_matches_a_recount_and_the_evaluator(p_swap, p_room, p
         labs = [s for s, c in enumerate(chain.static.sess_class) if chain.static.length[c] == 2]
         for temp in (50.0, 5.0, 0.5):  # hot: many moves accepted, clashes made and undone
             before = chain.st.copy()
-            assert chain.run(20_000, temp, temp, p_swap, p_room, p_kempe, p_near) > 0
+            assert chain.run(20_000, temp, temp, p_swap, p_room, p_kempe) > 0
             assert not np.array_equal(before, chain.st)
             if p_kempe == 1.0:  # labs (two periods) never join a Kempe chain
                 assert np.array_equal(before[labs], chain.st[labs])
@@ -300,61 +299,11 @@ def test_a_kempe_move_exchanges_the_whole_chain_and_rehouses_clashing_rooms():
     assert chain.score.soft == chain.full_cost()[0] == ev.soft_total
 
 
-def near_starts(problem: Problem, start, session: int, draws: int = 2000) -> set[tuple[int, int]]:
-    """The (day, period) starts :func:`anneal_kernel.near` proposes for ``session`` over many
-    draws (-1, no proposal, left out)."""
-    chain = anneal.Chain(anneal.build_arrays(prepare(problem)), start, 1, 20)
-    c = int(chain.static.sess_class[session])
-    t_old = int(chain.st[session])
-    P = chain.static.periods
-    out = set()
-    for _ in range(draws):
-        t = anneal_kernel.near(c, t_old, chain.static, chain.state, chain.work.rng)
-        if t >= 0:
-            out.add((t // P, t % P))
-    return out
-
-
-def test_an_aimed_move_takes_a_class_short_of_days_to_a_day_it_does_not_use():
-    # class 0 meets three times, on at least three days, but sits twice on day 0
-    problem = Problem(
-        grid=TimeGrid(3, 4),
-        rooms=(Room(1, RoomKind.LECTURE, 50),),
-        faculty=(),
-        batches=(Batch(1, 10),),
-        classes=(ClassSpec(0, RoomKind.LECTURE, None, (1,), 3, min_days=3),),
-    )
-    start = [(0, 0, 0, 0), (0, 0, 1, 0), (0, 1, 2, 0)]
-    chain = anneal.Chain(anneal.build_arrays(prepare(problem)), start, 1, 20)
-    on_day0 = [s for s in range(3) if chain.st[s] // 4 == 0]
-    seen = near_starts(problem, start, on_day0[0])
-    assert seen and {d for d, _ in seen} == {2}  # day 1 is used already, day 0 twice
-    assert seen == {(2, p) for p in range(4)}  # the batch is free all day 2: any period
-
-
-def test_an_aimed_move_lands_next_to_a_lecture_of_the_batch():
-    # class 0 (met on enough days) may move; class 1 holds batch 1 at day 1, period 2
-    problem = Problem(
-        grid=TimeGrid(2, 5),
-        rooms=(Room(1, RoomKind.LECTURE, 50),),
-        faculty=(),
-        batches=(Batch(1, 10),),
-        classes=(
-            ClassSpec(0, RoomKind.LECTURE, None, (1,), 1),
-            ClassSpec(1, RoomKind.LECTURE, None, (1,), 1),
-        ),
-    )
-    start = [(0, 0, 0, 0), (1, 1, 2, 0)]
-    seen = near_starts(problem, start, 0)
-    assert {p for d, p in seen if d == 1} == {1, 3}  # beside the lecture at period 2
-    assert {p for d, p in seen if d == 0} == set(range(5))  # its own day is empty without it
-
-
 def test_a_restart_puts_the_chain_back_on_its_best_timetable():
     problem = everything()
     prep = prepare(problem)
     chain = anneal.Chain(anneal.build_arrays(prep), clean_start(problem), 6, 20)
-    chain.run(200_000, 3.0, 0.5, anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE, anneal.P_NEAR)
+    chain.run(200_000, 3.0, 0.5, anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE)
     chain.run(2_000, 50.0, 50.0, 0.2, 0.1)  # hot: the state ends far from the best
     assert not np.array_equal(chain.st, chain.best_st)
     best = chain.best_sessions()
@@ -365,7 +314,7 @@ def test_a_restart_puts_the_chain_back_on_its_best_timetable():
     assert chain.score == chain.best == (ev.hard_total, ev.soft_total)
     assert soft == ev.soft_total and load == 0
     # the aggregates are whole again: further moves still score exactly
-    chain.run(20_000, 2.0, 2.0, 0.2, 0.1, 0.3, 0.3)
+    chain.run(20_000, 2.0, 2.0, 0.2, 0.1, 0.3)
     ev = evaluate(problem, as_sessions(problem, current(chain)))
     assert chain.score == (ev.hard_total, chain.full_cost()[0])
 

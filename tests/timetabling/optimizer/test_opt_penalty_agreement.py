@@ -142,7 +142,7 @@ def annealer_counts(problem: Problem, placed: list[Placed], name: str) -> tuple[
     chain = anneal.Chain(anneal.build_arrays(prepare(one)), placed, 3, 20)
     start, load = chain.full_cost()
     assert load == 0 and chain.score == (0, start)
-    chain.run(300, 1.0, 1.0, anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE, anneal.P_NEAR)
+    chain.run(300, 1.0, 1.0, anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE)
     moved = [
         Session(one.classes[int(c)].id, int(t) // one.grid.periods_per_day,
                 int(t) % one.grid.periods_per_day, one.rooms[int(r)].id)
