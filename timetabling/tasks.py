@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import logging
+import time
 
-from celery import shared_task
+from celery import shared_task, signals
 
 from sih28.errors import NotFoundError
+from timetabling import optimizer
 from timetabling.generation import generation_job_run, generation_jobs_mark_stale
 
 logger = logging.getLogger(__name__)
 
 
+@signals.worker_init.connect
+def compile_optimizer(**_kwargs: object) -> None:
+    """Compile the annealing kernel in the worker's main process, before the pool forks:
+    every child inherits it, and numba's on-disk cache is filled, so no job waits for the
+    compiler (about 20 s on an empty cache, 0.2 s to load a full one)."""
+    started = time.monotonic()
+    optimizer.warm_up()
+    logger.info("optimizer ready in %.1f s", time.monotonic() - started)
+
+
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
-def generate_timetable_task(self, job_id: int) -> str:  # noqa: ANN001 - bound task
+def generate_timetable_task(self, job_id: int) -> str:  # noqa: ANN001
     """Run one generation job.
 
     The message is acknowledged only when the run is over (``acks_late``) and is requeued

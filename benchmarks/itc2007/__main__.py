@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.itc2007.ctt import format_solution, itc_score, read_ctt
 from timetabling.optimizer import Progress, SolveOptions, evaluate, solve
-from timetabling.optimizer.itc2007 import format_solution, itc_score, read_ctt
 
 PROJECT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = PROJECT.parent / "shared" / "benchmarks" / "itc2007"

@@ -24,10 +24,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from unittest import mock
 
+from benchmarks.itc2007.ctt import read_ctt
 from timetabling.optimizer import SolveOptions, evaluate, solve
 from timetabling.optimizer.clock import Clock
 from timetabling.optimizer.domain import prepare
-from timetabling.optimizer.itc2007 import read_ctt
 
 Placed = tuple[int, int, int, int]
 
@@ -63,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 #: The annealer's constants that its Python driver reads on every call, so setting them in
 #: a chain takes effect. (Constants read inside the compiled kernel, such as MAX_KEMPE, are
 #: frozen when numba compiles it: setting them would silently change nothing.)
-TUNABLE = ("T_START", "T_END", "P_SWAP", "P_ROOM", "P_KEMPE", "P_NEAR", "CYCLE_SECONDS")
+TUNABLE = ("T_START", "T_END", "P_SWAP", "P_ROOM", "P_KEMPE", "CYCLE_SECONDS")
 
 
 def overrides(pairs: list[str]) -> dict[str, float]:

@@ -4,6 +4,7 @@ Only the standard library and OR-Tools are imported here; nothing from Django or
 the project.
 """
 
+from .anneal import warm_up
 from .evaluate import Evaluation, evaluate
 from .model import (
     Batch,
@@ -47,4 +48,5 @@ __all__ = [
     "Weights",
     "evaluate",
     "solve",
+    "warm_up",
 ]

@@ -15,6 +15,7 @@ from collections.abc import Hashable
 
 from ortools.sat.python import cp_model
 
+from .cpsat import build_time_model, make_solver
 from .domain import Prepared, prepare
 from .model import Problem, RoomKind, SolveOptions
 
@@ -152,8 +153,6 @@ def explain(
     problem: Problem, options: SolveOptions | None = None, budget_s: float = 10.0
 ) -> list[str]:
     """Domain-worded reasons why ``problem`` has no timetable (few items, most specific)."""
-    from .solver import build_time_model, make_solver
-
     options = options or SolveOptions()
     prep = prepare(problem)
     quick = precheck(prep)

@@ -22,6 +22,8 @@ from timetabling.optimizer import (
     TimeGrid,
     Weights,
     anneal,
+    anneal_arrays,
+    anneal_kernel,
     evaluate,
 )
 from timetabling.optimizer.clock import Clock
@@ -83,7 +85,7 @@ def everything(seed: int = 3, capacity_is_hard: bool = True) -> Problem:
 def random_timetable(problem: Problem, rng: random.Random) -> list[tuple[int, int, int, int]]:
     """Any allowed start and fitting room per session: clashes and all."""
     prep = prepare(problem)
-    a = anneal.build_arrays(prep)
+    a = anneal.build_arrays(prep).static
     out = []
     for ci, cls in enumerate(problem.classes):
         rooms = a.rooms[a.rooms_ptr[ci] : a.rooms_ptr[ci + 1]]
@@ -98,41 +100,40 @@ def as_sessions(problem: Problem, placed) -> list[Session]:
 
 
 def current(chain: anneal.Chain) -> list[tuple[int, int, int, int]]:
-    P = chain.a.periods
+    P = chain.static.periods
     return [
-        (int(chain.a.sess_class[s]), int(t) // P, int(t) % P, int(r))
+        (int(chain.static.sess_class[s]), int(t) // P, int(t) % P, int(r))
         for s, (t, r) in enumerate(zip(chain.st, chain.rm, strict=True))
     ]
 
 
 @pytest.mark.parametrize(
-    "p_swap, p_room, p_kempe, p_near",
+    "p_swap, p_room, p_kempe",
     [
-        (0.2, 0.1, 0.0, 0.0),
-        (0.0, 0.0, 1.0, 0.0),
-        (0.0, 0.0, 0.0, 1.0),
-        (anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE, anneal.P_NEAR),
+        (0.2, 0.1, 0.0),
+        (0.0, 0.0, 1.0),
+        (anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE),
     ],
-    ids=["plain moves", "Kempe moves only", "aimed moves only", "the driver's mix"],
+    ids=["plain moves", "Kempe moves only", "the driver's mix"],
 )
-def test_incremental_score_matches_a_recount_and_the_evaluator(p_swap, p_room, p_kempe, p_near):
+def test_incremental_score_matches_a_recount_and_the_evaluator(p_swap, p_room, p_kempe):
     for capacity_is_hard in (True, False):
         problem = everything(capacity_is_hard=capacity_is_hard)
         prep = prepare(problem)
         chain = anneal.Chain(
             anneal.build_arrays(prep), random_timetable(problem, random.Random(1)), 4, 20
         )
-        labs = [s for s, c in enumerate(chain.a.sess_class) if chain.a.length[c] == 2]
+        labs = [s for s, c in enumerate(chain.static.sess_class) if chain.static.length[c] == 2]
         for temp in (50.0, 5.0, 0.5):  # hot: many moves accepted, clashes made and undone
             before = chain.st.copy()
-            assert chain.run(20_000, temp, temp, p_swap, p_room, p_kempe, p_near) > 0
+            assert chain.run(20_000, temp, temp, p_swap, p_room, p_kempe) > 0
             assert not np.array_equal(before, chain.st)
             if p_kempe == 1.0:  # labs (two periods) never join a Kempe chain
                 assert np.array_equal(before[labs], chain.st[labs])
             soft, load = chain.full_cost()
             ev = evaluate(problem, as_sessions(problem, current(chain)))
-            assert chain.tot[1] == soft
-            assert chain.tot[0] == ev.hard_total  # clashes and day loads, counted afresh
+            assert chain.score.soft == soft
+            assert chain.score.hard == ev.hard_total  # clashes and day loads, counted afresh
             assert load == ev.hard["faculty_day_load"]
         # the best state is clash-free and scored exactly as the evaluator scores it
         hard, soft = chain.best
@@ -149,11 +150,11 @@ def test_annealing_a_clash_ridden_timetable_finds_a_clean_one():
     chain = anneal.Chain(
         anneal.build_arrays(prep), random_timetable(problem, random.Random(2)), 5, 20
     )
-    assert chain.best[0] > 0
+    assert chain.best.hard > 0
     chain.run(300_000, 5.0, 0.05, 0.2, 0.1)
     ev = evaluate(problem, as_sessions(problem, chain.best_sessions()))
-    assert chain.best[0] == 0 and ev.hard_total == 0
-    assert ev.soft_total == chain.best[1]
+    assert chain.best.hard == 0 and ev.hard_total == 0
+    assert ev.soft_total == chain.best.soft
 
 
 def test_day_shape_tables_count_isolated_idle_and_long_runs_across_a_break():
@@ -167,7 +168,7 @@ def test_day_shape_tables_count_isolated_idle_and_long_runs_across_a_break():
         weights=Weights(0, 0, isolated=10, idle_gap=1, room_change=0, long_run=100),
         long_run_limit=2,
     )
-    batch, fac = anneal.shape_tables(prepare(problem))
+    batch, fac = anneal_arrays.shape_tables(prepare(problem))
 
     def mask(*ps: int) -> int:
         return sum(1 << p for p in ps)
@@ -185,14 +186,18 @@ def test_same_seed_same_iterations_same_timetable():
     problem = everything()
     prep = prepare(problem)
     start = random_timetable(problem, random.Random(3))
-    runs = []
-    for seed in (7, 7, 8):
+
+    def walk(seed: int) -> tuple[list[tuple[int, int, int, int]], anneal.Score, np.ndarray]:
         chain = anneal.Chain(anneal.build_arrays(prep), start, seed, 20)
         chain.run(50_000, 5.0, 0.1, 0.2, 0.1)
-        runs.append((chain.best_sessions(), chain.best, chain.st.copy()))
-    assert runs[0][0] == runs[1][0] and runs[0][1] == runs[1][1]
-    assert np.array_equal(runs[0][2], runs[1][2])
-    assert not np.array_equal(runs[0][2], runs[2][2])  # another seed walks elsewhere
+        return chain.best_sessions(), chain.best, chain.st.copy()
+
+    sessions_a, best_a, now_a = walk(7)
+    sessions_b, best_b, now_b = walk(7)
+    _, _, now_other = walk(8)
+    assert sessions_a == sessions_b and best_a == best_b
+    assert np.array_equal(now_a, now_b)
+    assert not np.array_equal(now_a, now_other)  # another seed walks elsewhere
 
 
 def clean_start(problem: Problem) -> list[tuple[int, int, int, int]]:
@@ -201,7 +206,7 @@ def clean_start(problem: Problem) -> list[tuple[int, int, int, int]]:
         anneal.build_arrays(prep), random_timetable(problem, random.Random(4)), 1, 20
     )
     chain.run(300_000, 5.0, 0.05, 0.2, 0.1)
-    assert chain.best[0] == 0
+    assert chain.best.hard == 0
     return chain.best_sessions()
 
 
@@ -234,6 +239,16 @@ def test_driver_one_chain_on_a_deterministic_clock_repeats_itself(monkeypatch, c
         outs.append(anneal.anneal(prep, start, chains=1, seed=3, clock=clock, deadline=0.5))
         assert clock.now() == pytest.approx(0.5)  # the iterations are charged to the budget
     assert outs[0] == outs[1]
+
+
+def test_driver_refuses_a_start_with_clashes_by_name():
+    problem = everything()
+    start = random_timetable(problem, random.Random(5))
+    prep = prepare(problem)
+    assert anneal.Chain(anneal.build_arrays(prep), start, 1, 20).best.hard > 0
+    clock = Clock(0.5, deterministic=True)
+    with pytest.raises(ValueError, match="without hard violations to start from"):
+        anneal.anneal(prep, start, chains=1, seed=1, clock=clock, deadline=0.5)
 
 
 def test_driver_honours_the_cancel_flag_within_a_chunk():
@@ -269,76 +284,26 @@ def test_a_kempe_move_exchanges_the_whole_chain_and_rehouses_clashing_rooms():
     )
     start = [(0, 0, 0, 0), (1, 0, 1, 0), (2, 0, 0, 1), (3, 0, 1, 1)]
     chain = anneal.Chain(anneal.build_arrays(prepare(problem)), start, 1, 20)
-    members = np.zeros(anneal.MAX_KEMPE, dtype=np.int64)
+    members = np.zeros(anneal_kernel.MAX_KEMPE, dtype=np.int64)
     n_cls = len(problem.classes)
-    accepted = anneal._kempe_move(
+    accepted = anneal_kernel.kempe_move(
         0, 1, 1e12, 20, chain.static, chain.state, chain.work, members,
-        np.zeros(anneal.MAX_KEMPE, dtype=np.int64), np.zeros((64, 2), dtype=np.int64),
+        np.zeros(anneal_kernel.MAX_KEMPE, dtype=np.int64), np.zeros((64, 2), dtype=np.int64),
         np.zeros((64, 2), dtype=np.int64), np.zeros(n_cls + 1, dtype=np.int64),
     )  # fmt: skip
     assert accepted == 1
     assert sorted(members[:3]) == [0, 1, 2]
     assert sorted(current(chain)) == [(0, 0, 1, 0), (1, 0, 0, 0), (2, 0, 1, 2), (3, 0, 1, 1)]
     ev = evaluate(problem, as_sessions(problem, current(chain)))
-    assert ev.hard_total == 0 == chain.tot[0]
-    assert chain.tot[1] == chain.full_cost()[0] == ev.soft_total
-
-
-def near_starts(problem: Problem, start, session: int, draws: int = 2000) -> set[tuple[int, int]]:
-    """The (day, period) starts :func:`anneal._near` proposes for ``session`` over many
-    draws (-1, no proposal, left out)."""
-    chain = anneal.Chain(anneal.build_arrays(prepare(problem)), start, 1, 20)
-    c = int(chain.a.sess_class[session])
-    t_old = int(chain.st[session])
-    P = chain.a.periods
-    out = set()
-    for _ in range(draws):
-        t = anneal._near(c, t_old, chain.static, chain.state, chain.work[3])
-        if t >= 0:
-            out.add((t // P, t % P))
-    return out
-
-
-def test_an_aimed_move_takes_a_class_short_of_days_to_a_day_it_does_not_use():
-    # class 0 meets three times, on at least three days, but sits twice on day 0
-    problem = Problem(
-        grid=TimeGrid(3, 4),
-        rooms=(Room(1, RoomKind.LECTURE, 50),),
-        faculty=(),
-        batches=(Batch(1, 10),),
-        classes=(ClassSpec(0, RoomKind.LECTURE, None, (1,), 3, min_days=3),),
-    )
-    start = [(0, 0, 0, 0), (0, 0, 1, 0), (0, 1, 2, 0)]
-    chain = anneal.Chain(anneal.build_arrays(prepare(problem)), start, 1, 20)
-    on_day0 = [s for s in range(3) if chain.st[s] // 4 == 0]
-    seen = near_starts(problem, start, on_day0[0])
-    assert seen and {d for d, _ in seen} == {2}  # day 1 is used already, day 0 twice
-    assert seen == {(2, p) for p in range(4)}  # the batch is free all day 2: any period
-
-
-def test_an_aimed_move_lands_next_to_a_lecture_of_the_batch():
-    # class 0 (met on enough days) may move; class 1 holds batch 1 at day 1, period 2
-    problem = Problem(
-        grid=TimeGrid(2, 5),
-        rooms=(Room(1, RoomKind.LECTURE, 50),),
-        faculty=(),
-        batches=(Batch(1, 10),),
-        classes=(
-            ClassSpec(0, RoomKind.LECTURE, None, (1,), 1),
-            ClassSpec(1, RoomKind.LECTURE, None, (1,), 1),
-        ),
-    )
-    start = [(0, 0, 0, 0), (1, 1, 2, 0)]
-    seen = near_starts(problem, start, 0)
-    assert {p for d, p in seen if d == 1} == {1, 3}  # beside the lecture at period 2
-    assert {p for d, p in seen if d == 0} == set(range(5))  # its own day is empty without it
+    assert ev.hard_total == 0 == chain.score.hard
+    assert chain.score.soft == chain.full_cost()[0] == ev.soft_total
 
 
 def test_a_restart_puts_the_chain_back_on_its_best_timetable():
     problem = everything()
     prep = prepare(problem)
     chain = anneal.Chain(anneal.build_arrays(prep), clean_start(problem), 6, 20)
-    chain.run(200_000, 3.0, 0.5, anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE, anneal.P_NEAR)
+    chain.run(200_000, 3.0, 0.5, anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE)
     chain.run(2_000, 50.0, 50.0, 0.2, 0.1)  # hot: the state ends far from the best
     assert not np.array_equal(chain.st, chain.best_st)
     best = chain.best_sessions()
@@ -346,12 +311,12 @@ def test_a_restart_puts_the_chain_back_on_its_best_timetable():
     assert sorted(current(chain)) == sorted(best)
     soft, load = chain.full_cost()
     ev = evaluate(problem, as_sessions(problem, current(chain)))
-    assert (chain.tot[0], chain.tot[1]) == chain.best == (ev.hard_total, ev.soft_total)
+    assert chain.score == chain.best == (ev.hard_total, ev.soft_total)
     assert soft == ev.soft_total and load == 0
     # the aggregates are whole again: further moves still score exactly
-    chain.run(20_000, 2.0, 2.0, 0.2, 0.1, 0.3, 0.3)
+    chain.run(20_000, 2.0, 2.0, 0.2, 0.1, 0.3)
     ev = evaluate(problem, as_sessions(problem, current(chain)))
-    assert (chain.tot[0], chain.tot[1]) == (ev.hard_total, chain.full_cost()[0])
+    assert chain.score == (ev.hard_total, chain.full_cost()[0])
 
 
 def test_cycles_split_the_run_by_cycle_length(monkeypatch):
@@ -376,7 +341,7 @@ def test_driver_heats_up_again_and_restarts_from_the_best_at_each_cycle(monkeypa
 
     def record_restart(self):
         restart(self)
-        restarts.append((int(self.tot[1]), int(self.tot[3])))
+        restarts.append((self.score.soft, self.best.soft))
 
     monkeypatch.setattr(anneal.Chain, "run", record_run)
     monkeypatch.setattr(anneal.Chain, "restart", record_restart)

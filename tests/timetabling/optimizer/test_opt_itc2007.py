@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from timetabling.optimizer import SolveOptions, Status, evaluate, solve
-from timetabling.optimizer.itc2007 import (
+from benchmarks.itc2007.ctt import (
     format_solution,
     itc_score,
     parse_solution,
     read_ctt,
     read_solution,
 )
+from timetabling.optimizer import SolveOptions, Status, evaluate, solve
 
 PROJECT = Path(__file__).resolve().parents[3]
 

@@ -18,8 +18,8 @@ from timetabling.optimizer import (
     solve,
 )
 from timetabling.optimizer import penalties as soft
+from timetabling.optimizer.cpsat import build_time_model
 from timetabling.optimizer.domain import prepare
-from timetabling.optimizer.solver import build_time_model
 
 ZERO = Weights(0, 0, 0, 0, 0, 0, 0, 0)
 PULL = replace(ZERO, previous_distance=1)

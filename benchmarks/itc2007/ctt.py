@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import (
+from timetabling.optimizer import (
     Batch,
     ClassSpec,
     Faculty,

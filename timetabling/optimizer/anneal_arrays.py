@@ -1,0 +1,263 @@
+"""The annealer's view of a problem: flat arrays in the layout its compiled kernel reads.
+
+The shape of a batch's day (isolated periods, idle gaps) and of a faculty member's day
+(long runs) depend only on which periods of that day are busy, so they are tables indexed by
+the day's occupancy bit mask, computed once per problem (see :func:`shape_tables`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from .domain import Prepared, room_fits
+
+MAX_PERIODS_PER_DAY = 16  # the day-shape tables have 2**periods entries per day
+
+# --- day-shape tables -----------------------------------------------------------------
+
+
+def shape_tables(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted cost of a batch's day and of a faculty member's day, per day and busy mask.
+
+    Batch: isolated periods (no busy consecutive neighbour) and idle gaps (existing free
+    periods between the first and last busy period). Faculty: windows of
+    ``long_run_limit + 1`` consecutive busy periods.
+    """
+    problem = prep.problem
+    g = problem.grid
+    w = problem.weights
+    exists = np.array(
+        [[g.exists(d, p) for p in range(g.periods_per_day)] for d in range(g.days)],
+        dtype=np.int64,
+    )
+    consec = np.array(
+        [[g.consecutive(d, p) for p in range(g.periods_per_day)] for d in range(g.days)],
+        dtype=np.int64,
+    )
+    tables: tuple[np.ndarray, np.ndarray] = _shape_tables(
+        exists, consec, w.isolated, w.idle_gap, w.long_run, problem.long_run_limit + 1
+    )
+    return tables
+
+
+@njit(cache=True)
+def _shape_tables(
+    exists: np.ndarray, consec: np.ndarray, w_iso: int, w_idle: int, w_long: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Compiled by numba, which ignores the annotations and types it from its arguments."""
+    days, P = exists.shape
+    n = 1 << P
+    batch = np.zeros((days, n), dtype=np.int64)
+    fac = np.zeros((days, n), dtype=np.int64)
+    for d in range(days):
+        for mask in range(n):
+            iso = 0
+            first = -1
+            last = -1
+            for p in range(P):
+                if not (mask >> p) & 1:
+                    continue
+                if first < 0:
+                    first = p
+                last = p
+                left = p > 0 and consec[d, p - 1] and (mask >> (p - 1)) & 1
+                right = consec[d, p] and p + 1 < P and (mask >> (p + 1)) & 1
+                if not left and not right:
+                    iso += 1
+            idle = 0
+            for p in range(first + 1, last):
+                if first >= 0 and exists[d, p] and not (mask >> p) & 1:
+                    idle += 1
+            runs = 0
+            if w_long:
+                for p in range(P):
+                    q = p
+                    length = 1
+                    ok = (mask >> p) & 1
+                    while ok and length < k and consec[d, q]:
+                        q += 1
+                        length += 1
+                        ok = (mask >> q) & 1
+                    if ok and length == k:
+                        runs += 1
+            batch[d, mask] = w_iso * iso + w_idle * idle
+            fac[d, mask] = w_long * runs
+    return batch, fac
+
+
+# --- the problem as arrays ------------------------------------------------------------
+
+
+class Static(NamedTuple):
+    """What the compiled kernel reads of one problem (shared by every chain). A slot is
+    ``day * periods + period``; an entity is a batch, or a class of no batch (so it still
+    cannot overlap itself). numba compiles attribute access on this tuple to a field load."""
+
+    periods: int
+    length: np.ndarray  # per class: periods per session
+    starts_ptr: np.ndarray  # per class: CSR offsets into ``starts``
+    starts: np.ndarray  # allowed start slots of each class
+    start_ok: np.ndarray  # [class, slot] 0/1
+    rooms_ptr: np.ndarray  # per class: CSR offsets into ``rooms``
+    rooms: np.ndarray  # fitting rooms of each class
+    room_ok: np.ndarray  # [class, room] 0/1
+    overflow: np.ndarray  # [class, room] weighted soft capacity cost of one session
+    ent_ptr: np.ndarray  # per class: CSR offsets into ``ents``
+    ents: np.ndarray  # the clash entities each class occupies
+    real: np.ndarray  # per entity: 1 when it is a batch (day shapes count)
+    fac: np.ndarray  # per class: faculty index or -1
+    max_day: np.ndarray  # per faculty: periods a day at most
+    bshape: np.ndarray  # [day, busy mask] weighted cost of a batch's day
+    fshape: np.ndarray  # [day, busy mask] weighted cost of a faculty member's day
+    min_days: np.ndarray  # per class
+    prev: np.ndarray  # [class, slot] sessions of the previous timetable starting there
+    prev_total: np.ndarray  # per class: sessions of the previous timetable
+    w_min_days: int  # weight of a day short of a class's min_days
+    w_same_day: int  # weight of a second session of a class on one day
+    w_room_change: int  # weight of a class's room beyond its first
+    w_previous: int  # weight of a previous session not kept (0 without a previous timetable)
+    sess_class: np.ndarray  # per session: its class
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """One problem as arrays: the kernel's part, and what only a chain's start needs."""
+
+    static: Static
+    days: int
+    constant: int  # weighted previous sessions no start can keep (their class is gone)
+    fixed_b: np.ndarray  # [entity, slot] occupancy by fixed sessions
+    fixed_f: np.ndarray  # [faculty, slot]
+    fixed_r: np.ndarray  # [room, slot]
+
+
+def supported(prep: Prepared) -> bool:
+    """The annealer handles grids up to MAX_PERIODS_PER_DAY periods a day."""
+    return prep.problem.grid.periods_per_day <= MAX_PERIODS_PER_DAY
+
+
+def build_arrays(prep: Prepared) -> Arrays:
+    problem = prep.problem
+    g = problem.grid
+    P = g.periods_per_day
+    T = g.days * P
+    C = len(problem.classes)
+    R = len(problem.rooms)
+    w = problem.weights
+    batch_index = {b.id: i for i, b in enumerate(problem.batches)}
+    for c in problem.classes:
+        for b in c.batches:
+            batch_index.setdefault(b, len(batch_index))
+    n_real = len(batch_index)
+    length = np.array([c.periods_per_session for c in problem.classes], dtype=np.int64)
+    start_ok = np.zeros((C, T), dtype=np.int8)
+    starts_ptr = np.zeros(C + 1, dtype=np.int64)
+    starts: list[int] = []
+    for ci in range(C):
+        for d, p in prep.starts[ci]:
+            start_ok[ci, d * P + p] = 1
+            starts.append(d * P + p)
+        starts_ptr[ci + 1] = len(starts)
+    room_ok = np.zeros((C, R), dtype=np.int8)
+    overflow = np.zeros((C, R), dtype=np.int64)
+    rooms_ptr = np.zeros(C + 1, dtype=np.int64)
+    rooms: list[int] = []
+    soft_cap = not problem.capacity_is_hard and w.room_capacity
+    for ci, cls in enumerate(problem.classes):
+        for ri, room in enumerate(problem.rooms):
+            if room_fits(problem, cls, room, prep.sizes[ci]):
+                room_ok[ci, ri] = 1
+                rooms.append(ri)
+                if soft_cap:
+                    overflow[ci, ri] = w.room_capacity * max(0, prep.sizes[ci] - room.capacity)
+        rooms_ptr[ci + 1] = len(rooms)
+    ent_ptr = np.zeros(C + 1, dtype=np.int64)
+    ents: list[int] = []
+    pseudo = n_real
+    for ci, cls in enumerate(problem.classes):
+        own = list(dict.fromkeys(batch_index[b] for b in cls.batches))
+        if not own:  # a class without batches still must not overlap itself
+            own = [pseudo]
+            pseudo += 1
+        ents.extend(own)
+        ent_ptr[ci + 1] = len(ents)
+    real = np.zeros(pseudo, dtype=np.int64)
+    real[:n_real] = 1
+    fidx = prep.faculty_index
+    fac = np.array(
+        [fidx.get(c.faculty, -1) if c.faculty is not None else -1 for c in problem.classes],
+        dtype=np.int64,
+    )
+    F = max(1, len(problem.faculty))
+    max_day = np.full(F, 1 << 30, dtype=np.int64)
+    for member in problem.faculty:
+        if member.max_periods_per_day is not None:
+            max_day[fidx[member.id]] = member.max_periods_per_day
+    bshape, fshape = shape_tables(prep)
+    class_index = {c.id: i for i, c in enumerate(problem.classes)}
+    prev = np.zeros((C, T), dtype=np.int64)
+    lost = 0
+    for old in problem.previous:
+        known = class_index.get(old.class_id)
+        if known is not None and g.exists(old.day, old.period):
+            prev[known, old.day * P + old.period] += 1
+        else:
+            lost += 1
+    sess_class = np.array(
+        [ci for ci, c in enumerate(problem.classes) for _ in range(max(0, c.sessions_per_week))],
+        dtype=np.int64,
+    )
+    room_index = {r.id: i for i, r in enumerate(problem.rooms)}
+
+    def occupancy(
+        counts: Counter[tuple[int, int, int]], index: dict[int, int], n: int
+    ) -> np.ndarray:
+        """Fixed-session occupancy per (index, slot) from counts keyed (id, day, period)."""
+        out = np.zeros((n, T), dtype=np.int64)
+        for (key, d, p), k in counts.items():
+            if key in index and g.exists(d, p):
+                out[index[key], d * P + p] += k
+        return out
+
+    fixed_b = occupancy(prep.fixed.batch, batch_index, pseudo)
+    fixed_f = occupancy(prep.fixed.faculty, fidx, F)
+    fixed_r = occupancy(prep.fixed.room, room_index, R)
+    static = Static(
+        periods=P,
+        length=length,
+        starts_ptr=starts_ptr,
+        starts=np.array(starts, dtype=np.int64),
+        start_ok=start_ok,
+        rooms_ptr=rooms_ptr,
+        rooms=np.array(rooms, dtype=np.int64),
+        room_ok=room_ok,
+        overflow=overflow,
+        ent_ptr=ent_ptr,
+        ents=np.array(ents, dtype=np.int64),
+        real=real,
+        fac=fac,
+        max_day=max_day,
+        bshape=bshape,
+        fshape=fshape,
+        min_days=np.array([max(0, c.min_days) for c in problem.classes], dtype=np.int64),
+        prev=prev,
+        prev_total=prev.sum(axis=1),
+        w_min_days=w.min_days,
+        w_same_day=w.same_day,
+        w_room_change=w.room_change,
+        w_previous=w.previous_distance if problem.previous else 0,
+        sess_class=sess_class,
+    )
+    return Arrays(
+        static=static,
+        days=g.days,
+        constant=lost * w.previous_distance,
+        fixed_b=fixed_b,
+        fixed_f=fixed_f,
+        fixed_r=fixed_r,
+    )
