@@ -25,7 +25,7 @@ def compile_optimizer(**_kwargs: object) -> None:
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
-def generate_timetable_task(self, job_id: int) -> str:  # noqa: ANN001
+def generate_timetable_task(self, job_id: int) -> str:
     """Run one generation job.
 
     The message is acknowledged only when the run is over (``acks_late``) and is requeued

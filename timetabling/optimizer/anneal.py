@@ -300,7 +300,7 @@ def anneal(
 def warm_up() -> None:
     """Compile (or load from numba's cache) every kernel on a two-session problem, so a
     process's first solve does not wait for the compiler. Call it once per worker process
-    (Celery's ``worker_process_init`` signal)."""
+    (SIH28 does so in Celery's ``worker_init``, before the pool forks)."""
     problem = Problem(
         grid=TimeGrid(1, 2),
         rooms=(Room(1, RoomKind.LECTURE, 10),),
