@@ -142,6 +142,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Each API speed-up layer can be switched off (docs/api.md says what each one pays).
+API_LIST_FROM_VALUES = env.bool("API_LIST_FROM_VALUES", default=True)
+API_FILTER_ONLY_WHEN_ASKED = env.bool("API_FILTER_ONLY_WHEN_ASKED", default=True)
+API_THROTTLE_FIXED_WINDOW = env.bool("API_THROTTLE_FIXED_WINDOW", default=True)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "sih28.authentication.TokenAuthentication",
@@ -157,10 +162,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "sih28.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "sih28.throttling.AnonThrottle",
-        "sih28.throttling.UserThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": (
+        ["sih28.throttling.AnonThrottle", "sih28.throttling.UserThrottle"]
+        if API_THROTTLE_FIXED_WINDOW
+        else ["rest_framework.throttling.AnonRateThrottle",
+              "rest_framework.throttling.UserRateThrottle"]
+    ),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/minute"),
         "user": env.str("THROTTLE_USER", default="6000/minute"),
@@ -170,10 +177,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
-# Token lookups are cached this long (sih28.authentication; 0: a query per request).
-AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=60)
-
-# Counts of at least this many rows are cached this long (see sih28.pagination).
+# Counts of at least this many rows are cached this long (see sih28.pagination; 0 turns the
+# paginator's shortcuts off).
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
 API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=1_000)
 
