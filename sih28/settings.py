@@ -145,7 +145,6 @@ AUTH_PASSWORD_VALIDATORS = [
 # Each API speed-up layer can be switched off (docs/api.md says what each one pays).
 API_LIST_FROM_VALUES = env.bool("API_LIST_FROM_VALUES", default=True)
 API_FILTER_ONLY_WHEN_ASKED = env.bool("API_FILTER_ONLY_WHEN_ASKED", default=True)
-API_THROTTLE_FIXED_WINDOW = env.bool("API_THROTTLE_FIXED_WINDOW", default=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -162,12 +161,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "sih28.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": (
-        ["sih28.throttling.AnonThrottle", "sih28.throttling.UserThrottle"]
-        if API_THROTTLE_FIXED_WINDOW
-        else ["rest_framework.throttling.AnonRateThrottle",
-              "rest_framework.throttling.UserRateThrottle"]
-    ),
+    "DEFAULT_THROTTLE_CLASSES": [
+        "sih28.throttling.AnonThrottle",
+        "sih28.throttling.UserThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/minute"),
         "user": env.str("THROTTLE_USER", default="6000/minute"),
