@@ -35,8 +35,6 @@ class Layer:
 
 LAYERS = (
     Layer("list pages from .values()", "API_LIST_FROM_VALUES", tuple(api_load.PATHS)),
-    Layer("FilterSet only when asked", "API_FILTER_ONLY_WHEN_ASKED",
-          ("/api/faculty/", "/api/students/?page=1")),
     Layer("page count shortcuts", "API_COUNT_CACHE_SECONDS", tuple(api_load.PATHS)),
 )
 

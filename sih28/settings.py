@@ -144,7 +144,6 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Each API speed-up layer can be switched off (docs/api.md says what each one pays).
 API_LIST_FROM_VALUES = env.bool("API_LIST_FROM_VALUES", default=True)
-API_FILTER_ONLY_WHEN_ASKED = env.bool("API_FILTER_ONLY_WHEN_ASKED", default=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -153,7 +152,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["sih28.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
-        "sih28.filters.FilterBackend",
+        "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
