@@ -20,9 +20,9 @@ class CachedCountPaginator(Paginator):
     are always exact. Written on Django's public ``Paginator.count``, ``Paginator.page`` and
     ``Page``; ``API_COUNT_CACHE_SECONDS = 0`` turns both shortcuts off (Django's paginator).
 
-    Measured with ``python -m benchmarks.api_load`` (docs/api.md, "Speed-up layers"): 17.9 %
-    less CPU per request over its four list endpoints, 47 % on the 100,000 students list
-    (17.8 % and 14.6 % overall in two earlier runs).
+    Measured with ``python -m benchmarks.api_load`` (docs/api.md, "Speed-up layers"): 18.5 %
+    less CPU per request over its four list endpoints, 45 % on the 100,000 students list
+    (14.6 % to 17.9 % overall in three earlier runs).
     """
 
     @cached_property

@@ -9,8 +9,8 @@ list endpoint). A serializer with a field this cannot translate (a method field,
 serializer) simply takes DRF's ordinary path, and so does every list when
 ``API_LIST_FROM_VALUES`` is off.
 
-Measured with ``python -m benchmarks.api_load`` (docs/api.md, "Speed-up layers"): 19.1 % less
-CPU per request over its four list endpoints (17.9 % and 22.9 % in two earlier runs).
+Measured with ``python -m benchmarks.api_load`` (docs/api.md, "Speed-up layers"): 19.7 % less
+CPU per request over its four list endpoints (17.9 % to 22.9 % in three earlier runs).
 """
 
 from __future__ import annotations
