@@ -16,16 +16,15 @@ from academics.models import (
     Subject,
     TimeSlot,
 )
-from sih28.filters import FilterSet
 
 
-class DepartmentFilter(FilterSet):
+class DepartmentFilter(filters.FilterSet):
     class Meta:
         model = Department
         fields = ["code"]
 
 
-class RoomFilter(FilterSet):
+class RoomFilter(filters.FilterSet):
     min_capacity = filters.NumberFilter(field_name="capacity", lookup_expr="gte")
 
     class Meta:
@@ -33,7 +32,7 @@ class RoomFilter(FilterSet):
         fields = ["kind", "building"]
 
 
-class TimeSlotFilter(FilterSet):
+class TimeSlotFilter(filters.FilterSet):
     day = filters.ChoiceFilter(choices=Day.choices)
 
     class Meta:
@@ -41,7 +40,7 @@ class TimeSlotFilter(FilterSet):
         fields = ["day", "period"]
 
 
-class FacultyFilter(FilterSet):
+class FacultyFilter(filters.FilterSet):
     department = filters.CharFilter(field_name="department__code")
 
     class Meta:
@@ -49,7 +48,7 @@ class FacultyFilter(FilterSet):
         fields = ["department", "employee_id"]
 
 
-class UnavailabilityFilter(FilterSet):
+class UnavailabilityFilter(filters.FilterSet):
     faculty = filters.CharFilter(field_name="faculty__employee_id")
     day = filters.ChoiceFilter(choices=Day.choices)
 
@@ -58,7 +57,7 @@ class UnavailabilityFilter(FilterSet):
         fields = ["faculty", "day"]
 
 
-class SubjectFilter(FilterSet):
+class SubjectFilter(filters.FilterSet):
     department = filters.CharFilter(field_name="department__code")
 
     class Meta:
@@ -66,7 +65,7 @@ class SubjectFilter(FilterSet):
         fields = ["department", "kind"]
 
 
-class BatchFilter(FilterSet):
+class BatchFilter(filters.FilterSet):
     department = filters.CharFilter(field_name="department__code")
 
     class Meta:
@@ -74,7 +73,7 @@ class BatchFilter(FilterSet):
         fields = ["department", "semester"]
 
 
-class StudentFilter(FilterSet):
+class StudentFilter(filters.FilterSet):
     batch = filters.CharFilter(field_name="batch__code")
     department = filters.CharFilter(field_name="batch__department__code")
 
@@ -83,7 +82,7 @@ class StudentFilter(FilterSet):
         fields = ["batch", "department", "roll_number"]
 
 
-class OfferingFilter(FilterSet):
+class OfferingFilter(filters.FilterSet):
     batch = filters.CharFilter(field_name="batch__code")
     subject = filters.CharFilter(field_name="subject__code")
     faculty = filters.CharFilter(field_name="faculty__employee_id")

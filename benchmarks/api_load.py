@@ -1,11 +1,15 @@
-"""API latency at scale on PostgreSQL behind gunicorn.
+"""API latency at scale on PostgreSQL behind gunicorn, and what each API speed-up layer pays.
 
 Seeds a fresh PostgreSQL database with 5,000 faculty, 100,000 students and 1,000,000
-attendance rows (COPY, seconds not minutes), serves the project with gunicorn (2 workers),
-drives page 1 of a few list endpoints at a fixed concurrency over keep-alive connections,
-and prints p50/p95/p99 latency and requests per second per endpoint.
+attendance rows (COPY, seconds not minutes), serves the project with gunicorn (2 workers)
+once with every layer on and once per layer with exactly that layer switched off (its
+setting, see ``LAYERS``), drives page 1 of a few list endpoints at a fixed concurrency over
+keep-alive connections, the servers taking turns for ``--rounds`` rounds, and prints
+p50/p95/p99 latency and requests per second per endpoint with every layer on, then per
+layer and endpoint the CPU per request (the server's own processes, its database backends
+and Redis) with the layer off and on and the p95 latency of both.
 
-    python -m benchmarks.api_load [--database-url URL] [--requests 2000] [--concurrency 8]
+    python -m benchmarks.api_load [--database-url URL] [--requests 900] [--rounds 3]
 
 The database named in --database-url is dropped and recreated. Needs PostgreSQL and, for
 the throttle counters shared between gunicorn workers, Redis (``--redis-url``).
@@ -27,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -53,6 +57,9 @@ def process_cpu(stat: Path) -> tuple[str, float]:
     fields = text[text.rindex(")") + 2:].split()
     seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return text[text.index("(") + 1:text.rindex(")")], seconds
+
+
+Meter = Callable[[], dict[str, float]]  # CPU seconds so far, by component
 
 
 def cpu_by_component() -> dict[str, float]:
@@ -194,7 +201,8 @@ def _wait_for(port: int, timeout: float = 30.0) -> None:
     raise SystemExit("gunicorn did not become healthy in time")
 
 
-def drive(port: int, token: str, path: str, *, requests: int, concurrency: int) -> dict:
+def drive(port: int, token: str, path: str, *, requests: int, concurrency: int,
+          meter: Meter = cpu_by_component) -> dict:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -226,7 +234,7 @@ def drive(port: int, token: str, path: str, *, requests: int, concurrency: int) 
         conn.getresponse().read()
         conn.close()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    cpu_before = cpu_by_component()
+    cpu_before = meter()
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -236,7 +244,7 @@ def drive(port: int, token: str, path: str, *, requests: int, concurrency: int) 
     q = statistics.quantiles(latencies, n=100)
     return {"path": path, "n": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
             "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000,
-            "cpu_ms": _cpu_ms_per_request(cpu_before, len(latencies))}
+            "cpu_ms": _cpu_ms_per_request(meter, cpu_before, len(latencies))}
 
 
 WRK_REPORT = """
@@ -250,7 +258,8 @@ end
 """
 
 
-def drive_wrk(port: int, token: str, path: str, *, seconds: float, concurrency: int) -> dict:
+def drive_wrk(port: int, token: str, path: str, *, seconds: float, concurrency: int,
+              meter: Meter = cpu_by_component) -> dict:
     """The same measurement with wrk (C, a fraction of the Python driver's CPU)."""
     import shutil
     import tempfile
@@ -261,14 +270,14 @@ def drive_wrk(port: int, token: str, path: str, *, seconds: float, concurrency: 
     header = f"Authorization: Token {token}"
     base = [shutil.which("wrk") or "wrk", "-t2", f"-c{concurrency}", "-H", header]
     subprocess.run([*base, "-d2s", url], check=True, capture_output=True)  # warm-up
-    cpu_before = cpu_by_component()
+    cpu_before = meter()
     out = subprocess.run([*base, f"-d{seconds:g}s", "-s", script.name, url], check=True,
                          capture_output=True, text=True).stdout
     Path(script.name).unlink()
     n, errors, duration, p50, p95, p99 = out.split("RESULT", 1)[1].split()
     return {"path": path, "n": int(n), "errors": int(errors), "rps": int(n) / float(duration),
             "p50": float(p50), "p95": float(p95), "p99": float(p99),
-            "cpu_ms": _cpu_ms_per_request(cpu_before, int(n))}
+            "cpu_ms": _cpu_ms_per_request(meter, cpu_before, int(n))}
 
 
 PATHS = [
@@ -313,6 +322,14 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> str:
 @contextlib.contextmanager
 def serve(env: dict[str, str], *, workers: int, threads: int) -> Iterator[int]:
     """gunicorn on a free loopback port, stopped on exit; yields the port."""
+    with serve_process(env, workers=workers, threads=threads) as (_, port):
+        yield port
+
+
+@contextlib.contextmanager
+def serve_process(env: dict[str, str], *, workers: int,
+                  threads: int) -> Iterator[tuple[int, int]]:
+    """As ``serve``; yields the gunicorn master's process id and the port."""
     port = free_port()
     gunicorn = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "sih28.wsgi:application",
@@ -323,14 +340,15 @@ def serve(env: dict[str, str], *, workers: int, threads: int) -> Iterator[int]:
     )
     try:
         _wait_for(port)
-        yield port
+        yield gunicorn.pid, port
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
 
 
-def _cpu_ms_per_request(before: dict[str, float], requests: int) -> dict[str, float]:
-    after = cpu_by_component()
+def _cpu_ms_per_request(meter: Meter, before: dict[str, float],
+                        requests: int) -> dict[str, float]:
+    after = meter()
     return {c: (after[c] - before[c]) * 1000 / max(1, requests) for c in after}
 
 
@@ -340,17 +358,24 @@ def _use_wrk(args: argparse.Namespace) -> bool:
     return args.driver == "wrk" or (args.driver == "auto" and shutil.which("wrk") is not None)
 
 
+def endpoint(path: str, args: argparse.Namespace) -> str:
+    """One of ``PATHS`` with its placeholders filled in."""
+    return path.format(student=args.students // 2)
+
+
+def drive_one(port: int, token: str, path: str, args: argparse.Namespace, *,
+              share: float = 1.0, meter: Meter = cpu_by_component) -> dict:
+    """Drive one endpoint with the configured driver, ``share`` of the configured load."""
+    if _use_wrk(args):
+        return drive_wrk(port, token, path, seconds=args.seconds * share,
+                         concurrency=args.concurrency, meter=meter)
+    return drive(port, token, path, requests=max(args.concurrency, int(args.requests * share)),
+                 concurrency=args.concurrency, meter=meter)
+
+
 def load(port: int, token: str, args: argparse.Namespace) -> list[dict]:
     """Drive every endpoint in turn; one result row per endpoint."""
-    use_wrk = _use_wrk(args)
-    rows = []
-    for path in (p.format(student=args.students // 2) for p in PATHS):
-        if use_wrk:
-            row = drive_wrk(port, token, path, seconds=args.seconds, concurrency=args.concurrency)
-        else:
-            row = drive(port, token, path, requests=args.requests, concurrency=args.concurrency)
-        rows.append(row)
-    return rows
+    return [drive_one(port, token, endpoint(p, args), args) for p in PATHS]
 
 
 def describe_load(args: argparse.Namespace) -> str:
@@ -366,7 +391,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--faculty", type=int, default=5_000)
     parser.add_argument("--students", type=int, default=100_000)
     parser.add_argument("--attendance", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=2_000, help="per endpoint")
+    parser.add_argument("--requests", type=int, default=1_200,
+                        help="per endpoint (and per server, when layers are compared)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1,
@@ -378,24 +404,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from benchmarks import api_layers
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(parser)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="turns each server takes per endpoint (the load is split)")
     args = parser.parse_args(argv)
     env = base_env(args.database_url, args.redis_url)
     token = prepare(args, env)
-    with serve(env, workers=args.workers, threads=args.threads) as port:
-        rows = load(port, token, args)
+    results = api_layers.compare(args, env, token)
+    rows = results[api_layers.ALL_ON]
 
-    print(f"\n{describe_load(args)}")
+    print(f"\n{describe_load(args)}; every layer on")
     header = (f"{'endpoint':36} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
               f"{'errors':>6} | {'CPU ms per request: app':>23} {'db':>5} {'redis':>5}")
     print(header)
     print("-" * len(header))
-    for r in rows:
+    for path, r in rows.items():
         cpu = r["cpu_ms"]
-        print(f"{r['path']:36} {r['rps']:6.0f} {r['p50']:7.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
-              f"{r['errors']:6d} | {cpu['app']:23.2f} {cpu['db']:5.2f} {cpu['redis']:5.2f}")
-    return 0 if all(r["errors"] == 0 for r in rows) else 1
+        print(f"{endpoint(path, args):36} {r['rps']:6.0f} {r['p50']:7.1f} {r['p95']:7.1f} "
+              f"{r['p99']:7.1f} {r['errors']:6d} | {cpu['app']:23.2f} {cpu['db']:5.2f} "
+              f"{cpu['redis']:5.2f}")
+    api_layers.print_table(results, args)
+    errors = sum(r["errors"] for by_path in results.values() for r in by_path.values())
+    return 0 if errors == 0 else 1
 
 
 if __name__ == "__main__":

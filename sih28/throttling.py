@@ -1,13 +1,9 @@
-"""API throttles that count requests in fixed windows with one atomic cache increment.
+"""DRF's throttles, with the client's address or user id hashed out of their cache keys.
 
-DRF's stock throttles keep a list of every request time in the window and write it back on
-each request; at a rate of thousands per minute that list is re-pickled and sent to Redis
-on every call. A counter per client and window costs one ``INCR``. The price is the usual
-fixed-window one: a client may spend its allowance at the end of one window and again at
-the start of the next.
-
-Counter keys are hashed: DRF's keys name the client's IP address or user id, and cache
-keys travel into traces (the Redis integration's span descriptions) and ``MONITOR``.
+Cache keys travel into traces (the Redis integration's span descriptions) and ``MONITOR``,
+so DRF's own keys (``throttle_anon_203.0.113.7``) would carry an IP address or user id
+there. Each class is DRF's, changed only at its public ``get_cache_key`` hook; the rates
+come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``.
 """
 
 from __future__ import annotations
@@ -18,43 +14,23 @@ from typing import Any
 from rest_framework import throttling
 
 
-class FixedWindowMixin:
-    """Replaces ``SimpleRateThrottle``'s request-history bookkeeping with a counter."""
-
-    def allow_request(self: Any, request: Any, view: Any) -> bool:
-        if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
-        self.now = self.timer()
-        window = int(self.now // self.duration)
-        self.window_end = (window + 1) * self.duration
-        key = f"throttle:{hashlib.sha256(self.key.encode()).hexdigest()[:32]}:{window}"
-        try:
-            count = self.cache.incr(key)
-        except ValueError:  # first request of this window (or the counter just expired)
-            count = 1 if self.cache.add(key, 1, self.duration + 1) else self.cache.incr(key)
-        return count <= self.num_requests
-
-    def wait(self: Any) -> float:
-        return max(0.0, self.window_end - self.now)
+def hashed(key: str | None) -> str | None:
+    """The throttle key with everything after the scope replaced by a hash."""
+    if key is None:
+        return None
+    return "throttle:" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-class AnonThrottle(FixedWindowMixin, throttling.AnonRateThrottle):
-    pass
+class AnonThrottle(throttling.AnonRateThrottle):
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return hashed(super().get_cache_key(request, view))
 
 
-class UserThrottle(FixedWindowMixin, throttling.UserRateThrottle):
-    pass
+class UserThrottle(throttling.UserRateThrottle):
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return hashed(super().get_cache_key(request, view))
 
 
-class ScopedThrottle(FixedWindowMixin, throttling.ScopedRateThrottle):
-    def allow_request(self, request: Any, view: Any) -> bool:
-        # As ScopedRateThrottle: the rate is known only once the view names its scope.
-        self.scope = getattr(view, self.scope_attr, None)
-        if not self.scope:
-            return True
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+class ScopedThrottle(throttling.ScopedRateThrottle):
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return hashed(super().get_cache_key(request, view))

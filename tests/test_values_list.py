@@ -70,6 +70,23 @@ def test_values_pages_equal_serializer_output(url, everything, admin_client, adm
     assert rows == json.loads(JSONRenderer().render(expected))
 
 
+@pytest.mark.parametrize("url", sorted(VIEWSETS))
+def test_switched_off_the_serializer_serves_the_same_page(url, everything, admin_client,
+                                                         settings, monkeypatch):
+    from sih28 import viewsets
+
+    rendered = []
+    real = viewsets.render_values
+    monkeypatch.setattr(viewsets, "render_values",
+                        lambda *a: rendered.append(url) or real(*a))
+    from_values = admin_client.get(url).json()
+    assert rendered == [url]
+    settings.API_LIST_FROM_VALUES = False
+    from_serializer = admin_client.get(url).json()
+    assert rendered == [url]  # the second page came through the serializer
+    assert from_serializer == from_values
+
+
 def test_serializers_the_plan_cannot_translate_fall_back():
     from timetabling.serializers import GenerationJobSerializer
 
@@ -101,6 +118,26 @@ def test_a_short_first_page_needs_no_count_query(everything, admin_client):
     assert second["count"] == 2
     assert len(second["results"]) == 1
     assert second["next"] is None
+
+
+def test_large_counts_are_cached_and_zero_seconds_counts_every_time(everything, admin_client,
+                                                                    settings):
+    settings.API_COUNT_CACHE_MIN_ROWS = 1
+    assert admin_client.get("/api/attendance/?page_size=1").json()["count"] == 2
+    factories.AttendanceFactory()
+    assert admin_client.get("/api/attendance/?page_size=1").json()["count"] == 2  # cached
+    settings.API_COUNT_CACHE_SECONDS = 0
+    assert admin_client.get("/api/attendance/?page_size=1").json()["count"] == 3
+
+
+def test_switched_off_a_short_first_page_is_counted(everything, admin_client, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.API_COUNT_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as ctx:
+        assert admin_client.get("/api/attendance/").json()["count"] == 2
+    assert [q for q in ctx.captured_queries if "COUNT(" in q["sql"]]
 
 
 @pytest.mark.parametrize("tz", ["UTC", "Asia/Kolkata", "America/New_York"])

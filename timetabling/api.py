@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -12,7 +13,6 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sih28.filters import FilterBackend
 from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS
 from sih28.viewsets import ValuesListMixin
 from timetabling import exports, filters, generation, selectors, serializers, services
@@ -122,7 +122,7 @@ class FacultyWorkloadView(generics.ListAPIView):
     """Per faculty member: sessions and periods taught in the published timetable."""
 
     serializer_class = serializers.FacultyWorkloadSerializer
-    filter_backends = [FilterBackend]
+    filter_backends = [DjangoFilterBackend]
     filterset_class = filters.WorkloadFilter
     read_roles = MANAGERS | {FACULTY}
 

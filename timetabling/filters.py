@@ -3,11 +3,10 @@ from __future__ import annotations
 import django_filters as filters
 
 from academics.models import Day
-from sih28.filters import FilterSet
 from timetabling.models import Attendance, AttendanceStatus, GenerationJob, JobStatus, TimetableSlot
 
 
-class GenerationJobFilter(FilterSet):
+class GenerationJobFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=JobStatus.choices)
     department = filters.CharFilter(field_name="department__code")
     batch = filters.CharFilter(field_name="batch__code")
@@ -17,7 +16,7 @@ class GenerationJobFilter(FilterSet):
         fields = ["status", "semester", "department", "batch"]
 
 
-class TimetableSlotFilter(FilterSet):
+class TimetableSlotFilter(filters.FilterSet):
     job = filters.NumberFilter(field_name="job_id")
     batch = filters.NumberFilter(field_name="batch_id")
     faculty = filters.NumberFilter(field_name="faculty_id")
@@ -30,7 +29,7 @@ class TimetableSlotFilter(FilterSet):
         fields = ["job", "batch", "faculty", "room", "day", "active"]
 
 
-class AttendanceFilter(FilterSet):
+class AttendanceFilter(filters.FilterSet):
     student = filters.NumberFilter(field_name="student_id")
     slot = filters.NumberFilter(field_name="slot_id")
     status = filters.ChoiceFilter(choices=AttendanceStatus.choices)
@@ -43,5 +42,5 @@ class AttendanceFilter(FilterSet):
         fields = ["student", "slot", "status", "date"]
 
 
-class WorkloadFilter(FilterSet):
+class WorkloadFilter(filters.FilterSet):
     department = filters.CharFilter(field_name="department__code")
