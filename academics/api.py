@@ -72,7 +72,7 @@ class StudentViewSet(ValuesListMixin, viewsets.ModelViewSet):
     search_fields = ["roll_number", "name"]
     ordering_fields = ["roll_number", "name"]
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         return selectors.student_list(user=self.request.user)
 
 

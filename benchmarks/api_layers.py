@@ -55,7 +55,7 @@ def _tree_cpu(pid: int) -> float:
 class ServerMeter:
     """CPU seconds so far of one server's processes, its database backends and Redis."""
 
-    def __init__(self, pid: int, application_name: str, monitor) -> None:  # noqa: ANN001
+    def __init__(self, pid: int, application_name: str, monitor) -> None:
         self.pid = pid
         self.application_name = application_name
         self.monitor = monitor

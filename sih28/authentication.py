@@ -13,7 +13,7 @@ from sih28.sentry import set_user_context
 
 
 class _TagsSentryUser:
-    def authenticate(self, request):  # noqa: ANN001, ANN201
+    def authenticate(self, request):
         result = super().authenticate(request)  # type: ignore[misc]
         if result is not None:
             set_user_context(result[0])

@@ -50,7 +50,7 @@ class CachedCountPaginator(Paginator):
         return value
 
 
-    def page(self, number: object):  # noqa: ANN201 - a django.core.paginator.Page
+    def page(self, number: object):
         """Page 1 reads one row more than it shows: when that row is not there, the rows
         read are all there is and no count query is needed."""
         if number not in (1, "1") or not settings.API_COUNT_CACHE_SECONDS:

@@ -21,7 +21,7 @@ from timetabling import exports, filters, generation, selectors, serializers, se
 class _ExportNegotiation(DefaultContentNegotiation):
     """``?format=`` names the export format, not a DRF renderer: errors are always JSON."""
 
-    def select_renderer(self, request, renderers, format_suffix=None):  # noqa: ANN001, ANN201
+    def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
 
 
@@ -86,7 +86,7 @@ class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.TimetableSlotFilter
     ordering_fields = ["day", "period"]
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         return selectors.slot_list(user=self.request.user)
 
 
@@ -100,7 +100,7 @@ class AttendanceViewSet(ValuesListMixin, mixins.ListModelMixin, mixins.RetrieveM
     read_roles = ALL_ROLES
     write_roles = MANAGERS | {FACULTY}
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         return selectors.attendance_list(user=self.request.user)
 
     @extend_schema(request=serializers.AttendanceMarkSerializer,
@@ -126,5 +126,5 @@ class FacultyWorkloadView(generics.ListAPIView):
     filterset_class = filters.WorkloadFilter
     read_roles = MANAGERS | {FACULTY}
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         return selectors.faculty_workload()

@@ -26,7 +26,7 @@ class AttendanceForbidden(ApplicationError):
 @transaction.atomic
 def attendance_mark(
     *,
-    user,  # noqa: ANN001 - the Django user marking
+    user,
     slot_id: int,
     date: dt.date,
     entries: Sequence[tuple[int, str]],
