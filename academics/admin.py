@@ -49,8 +49,7 @@ class UnavailabilityInline(admin.TabularInline):
 
 @admin.register(Faculty)
 class FacultyAdmin(admin.ModelAdmin):
-    list_display = ["employee_id", "name", "department", "max_hours_per_week",
-                    "max_hours_per_day"]
+    list_display = ["employee_id", "name", "department", "max_hours_per_week", "max_hours_per_day"]
     list_filter = ["department"]
     list_select_related = ["department"]
     search_fields = ["employee_id", "name", "email"]
@@ -69,8 +68,15 @@ class FacultyUnavailabilityAdmin(admin.ModelAdmin):
 
 @admin.register(Subject)
 class SubjectAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "department", "kind", "sessions_per_week",
-                    "periods_per_session", "min_days"]
+    list_display = [
+        "code",
+        "name",
+        "department",
+        "kind",
+        "sessions_per_week",
+        "periods_per_session",
+        "min_days",
+    ]
     list_filter = ["kind", "department"]
     list_select_related = ["department"]
     search_fields = ["code", "name"]

@@ -35,8 +35,9 @@ class SubjectKind(models.TextChoices):
 
 
 class User(AbstractUser):
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT,
-                            db_index=True)
+    role = models.CharField(
+        max_length=16, choices=Role.choices, default=Role.STUDENT, db_index=True
+    )
 
     class Meta:
         constraints = [
@@ -88,8 +89,9 @@ class TimeSlot(models.Model):
         ordering = ["day", "period"]
         constraints = [
             models.UniqueConstraint(fields=["day", "period"], name="timeslot_day_period_unique"),
-            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")),
-                                   name="timeslot_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="timeslot_end_after_start"
+            ),
             models.CheckConstraint(condition=Q(period__gte=1), name="timeslot_period_positive"),
             models.CheckConstraint(condition=Q(day__lte=6), name="timeslot_day_valid"),
         ]
@@ -105,17 +107,24 @@ class Faculty(models.Model):
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="faculty")
     max_hours_per_week = models.PositiveSmallIntegerField(default=18)
     max_hours_per_day = models.PositiveSmallIntegerField(default=4)
-    user = models.OneToOneField("academics.User", null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="faculty_profile")
+    user = models.OneToOneField(
+        "academics.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="faculty_profile",
+    )
 
     class Meta:
         ordering = ["employee_id"]
         verbose_name_plural = "faculty"
         constraints = [
-            models.CheckConstraint(condition=Q(max_hours_per_week__gt=0),
-                                   name="faculty_week_hours_positive"),
-            models.CheckConstraint(condition=Q(max_hours_per_day__gt=0),
-                                   name="faculty_day_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(max_hours_per_week__gt=0), name="faculty_week_hours_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_hours_per_day__gt=0), name="faculty_day_hours_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,10 +140,12 @@ class FacultyUnavailability(models.Model):
         ordering = ["faculty_id", "day", "period"]
         verbose_name_plural = "faculty unavailability"
         constraints = [
-            models.UniqueConstraint(fields=["faculty", "day", "period"],
-                                    name="unavailability_unique"),
-            models.CheckConstraint(condition=Q(period__gte=1),
-                                   name="unavailability_period_positive"),
+            models.UniqueConstraint(
+                fields=["faculty", "day", "period"], name="unavailability_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(period__gte=1), name="unavailability_period_positive"
+            ),
             models.CheckConstraint(condition=Q(day__lte=6), name="unavailability_day_valid"),
         ]
 
@@ -155,14 +166,19 @@ class Subject(models.Model):
         ordering = ["code"]
         indexes = [models.Index(fields=["kind"])]
         constraints = [
-            models.CheckConstraint(condition=Q(sessions_per_week__gt=0),
-                                   name="subject_sessions_positive"),
-            models.CheckConstraint(condition=Q(periods_per_session__gt=0),
-                                   name="subject_periods_positive"),
-            models.CheckConstraint(condition=Q(min_days__lte=F("sessions_per_week")),
-                                   name="subject_min_days_le_sessions"),
-            models.CheckConstraint(condition=Q(kind__in=SubjectKind.values),
-                                   name="subject_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(sessions_per_week__gt=0), name="subject_sessions_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(periods_per_session__gt=0), name="subject_periods_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_days__lte=F("sessions_per_week")),
+                name="subject_min_days_le_sessions",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=SubjectKind.values), name="subject_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,8 +210,13 @@ class Student(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True, default="")
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="students")
-    user = models.OneToOneField("academics.User", null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="student_profile")
+    user = models.OneToOneField(
+        "academics.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="student_profile",
+    )
 
     class Meta:
         ordering = ["roll_number"]

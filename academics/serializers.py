@@ -51,10 +51,20 @@ class FacultySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Faculty
-        fields = ["id", "employee_id", "name", "email", "department", "max_hours_per_week",
-                  "max_hours_per_day", "user"]
-        extra_kwargs = {"max_hours_per_week": {"min_value": 1},
-                        "max_hours_per_day": {"min_value": 1}}
+        fields = [
+            "id",
+            "employee_id",
+            "name",
+            "email",
+            "department",
+            "max_hours_per_week",
+            "max_hours_per_day",
+            "user",
+        ]
+        extra_kwargs = {
+            "max_hours_per_week": {"min_value": 1},
+            "max_hours_per_day": {"min_value": 1},
+        }
 
 
 class FacultyUnavailabilitySerializer(serializers.ModelSerializer):
@@ -71,17 +81,26 @@ class SubjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Subject
-        fields = ["id", "code", "name", "department", "kind", "sessions_per_week",
-                  "periods_per_session", "min_days"]
-        extra_kwargs = {"sessions_per_week": {"min_value": 1},
-                        "periods_per_session": {"min_value": 1}}
+        fields = [
+            "id",
+            "code",
+            "name",
+            "department",
+            "kind",
+            "sessions_per_week",
+            "periods_per_session",
+            "min_days",
+        ]
+        extra_kwargs = {
+            "sessions_per_week": {"min_value": 1},
+            "periods_per_session": {"min_value": 1},
+        }
 
     def validate(self, attrs: dict) -> dict:
         sessions = attrs.get("sessions_per_week", getattr(self.instance, "sessions_per_week", 0))
         min_days = attrs.get("min_days", getattr(self.instance, "min_days", 0))
         if min_days > sessions:
-            raise serializers.ValidationError(
-                {"min_days": "cannot exceed sessions_per_week"})
+            raise serializers.ValidationError({"min_days": "cannot exceed sessions_per_week"})
         return attrs
 
 

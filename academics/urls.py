@@ -9,8 +9,9 @@ router.register("departments", api.DepartmentViewSet, basename="department")
 router.register("rooms", api.RoomViewSet, basename="room")
 router.register("timeslots", api.TimeSlotViewSet, basename="timeslot")
 router.register("faculty", api.FacultyViewSet, basename="faculty")
-router.register("faculty-unavailability", api.FacultyUnavailabilityViewSet,
-                basename="faculty-unavailability")
+router.register(
+    "faculty-unavailability", api.FacultyUnavailabilityViewSet, basename="faculty-unavailability"
+)
 router.register("subjects", api.SubjectViewSet, basename="subject")
 router.register("batches", api.BatchViewSet, basename="batch")
 router.register("students", api.StudentViewSet, basename="student")

@@ -62,8 +62,10 @@ class ServerMeter:
 
     def _backends(self) -> float:
         with self.monitor.cursor() as cur:
-            cur.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s",
-                        [self.application_name])
+            cur.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                [self.application_name],
+            )
             pids = [pid for (pid,) in cur.fetchall()]
         total = 0.0
         for pid in pids:
@@ -72,15 +74,19 @@ class ServerMeter:
         return total
 
     def __call__(self) -> dict[str, float]:
-        return {"app": _tree_cpu(self.pid), "db": self._backends(),
-                "redis": api_load.cpu_by_component()["redis"]}
+        return {
+            "app": _tree_cpu(self.pid),
+            "db": self._backends(),
+            "redis": api_load.cpu_by_component()["redis"],
+        }
 
 
 def _mode_env(env: dict[str, str], database_url: str, mode: str) -> dict[str, str]:
     name = "bench-" + "".join(c if c.isalnum() else "-" for c in mode)
     joiner = "&" if "?" in database_url else "?"
-    mode_env = dict(env, DB_CONN_MAX_AGE="3600",
-                    DATABASE_URL=f"{database_url}{joiner}application_name={name}")
+    mode_env = dict(
+        env, DB_CONN_MAX_AGE="3600", DATABASE_URL=f"{database_url}{joiner}application_name={name}"
+    )
     for layer in LAYERS:
         if layer.name == mode:
             mode_env[layer.setting] = "0"
@@ -90,11 +96,13 @@ def _mode_env(env: dict[str, str], database_url: str, mode: str) -> dict[str, st
 def _merge(rows: list[dict]) -> dict:
     """Rounds of one mode and endpoint: CPU per request over all requests, median p95."""
     n = sum(r["n"] for r in rows)
-    return {"n": n, "errors": sum(r["errors"] for r in rows),
-            "rps": statistics.median(r["rps"] for r in rows),
-            **{q: statistics.median(r[q] for r in rows) for q in ("p50", "p95", "p99")},
-            "cpu_ms": {c: sum(r["cpu_ms"][c] * r["n"] for r in rows) / n
-                       for c in rows[0]["cpu_ms"]}}
+    return {
+        "n": n,
+        "errors": sum(r["errors"] for r in rows),
+        "rps": statistics.median(r["rps"] for r in rows),
+        **{q: statistics.median(r[q] for r in rows) for q in ("p50", "p95", "p99")},
+        "cpu_ms": {c: sum(r["cpu_ms"][c] * r["n"] for r in rows) / n for c in rows[0]["cpu_ms"]},
+    }
 
 
 def compare(args: argparse.Namespace, env: dict[str, str], token: str) -> dict[str, dict]:
@@ -109,16 +117,23 @@ def compare(args: argparse.Namespace, env: dict[str, str], token: str) -> dict[s
         meters, ports = {}, {}
         for mode in modes:
             mode_env = _mode_env(env, args.database_url, mode)
-            pid, ports[mode] = stack.enter_context(api_load.serve_process(
-                mode_env, workers=args.workers, threads=args.threads))
+            pid, ports[mode] = stack.enter_context(
+                api_load.serve_process(mode_env, workers=args.workers, threads=args.threads)
+            )
             name = mode_env["DATABASE_URL"].rsplit("=", 1)[1]
             meters[mode] = ServerMeter(pid, name, monitor)
         for round_ in range(args.rounds):
             order = modes if round_ % 2 == 0 else modes[::-1]
             for path in api_load.PATHS:
                 for mode in order:
-                    row = api_load.drive_one(ports[mode], token, api_load.endpoint(path, args),
-                                             args, share=1 / args.rounds, meter=meters[mode])
+                    row = api_load.drive_one(
+                        ports[mode],
+                        token,
+                        api_load.endpoint(path, args),
+                        args,
+                        share=1 / args.rounds,
+                        meter=meters[mode],
+                    )
                     raw[mode][path].append(row)
             print(f"round {round_ + 1} of {args.rounds} done", file=sys.stderr, flush=True)
     monitor.close()
@@ -137,19 +152,25 @@ def saving(layer: Layer, results: dict[str, dict]) -> float:
 
 
 def print_table(results: dict[str, dict], args: argparse.Namespace) -> None:
-    print(f"\nLayers off and on, {args.rounds} interleaved rounds; CPU ms per request = "
-          "server + its database backends + Redis (app / db parts in brackets)")
-    header = (f"{'layer':27} {'endpoint':36} {'CPU off':>20} {'CPU on':>20} {'on/off':>6} "
-              f"{'p95 off':>8} {'p95 on':>7}")
+    print(
+        f"\nLayers off and on, {args.rounds} interleaved rounds; CPU ms per request = "
+        "server + its database backends + Redis (app / db parts in brackets)"
+    )
+    header = (
+        f"{'layer':27} {'endpoint':36} {'CPU off':>20} {'CPU on':>20} {'on/off':>6} "
+        f"{'p95 off':>8} {'p95 on':>7}"
+    )
     print(header)
     print("-" * len(header))
     for layer in LAYERS:
         for path in layer.targets:
             off, on = results[layer.name][path], results[ALL_ON][path]
-            print(f"{layer.name:27} {api_load.endpoint(path, args):36} "
-                  f"{_total(off):6.2f} ({off['cpu_ms']['app']:5.2f}/{off['cpu_ms']['db']:5.2f}) "
-                  f"{_total(on):6.2f} ({on['cpu_ms']['app']:5.2f}/{on['cpu_ms']['db']:5.2f}) "
-                  f"{_total(on) / _total(off):6.3f} {off['p95']:8.1f} {on['p95']:7.1f}")
+            print(
+                f"{layer.name:27} {api_load.endpoint(path, args):36} "
+                f"{_total(off):6.2f} ({off['cpu_ms']['app']:5.2f}/{off['cpu_ms']['db']:5.2f}) "
+                f"{_total(on):6.2f} ({on['cpu_ms']['app']:5.2f}/{on['cpu_ms']['db']:5.2f}) "
+                f"{_total(on) / _total(off):6.3f} {off['p95']:8.1f} {on['p95']:7.1f}"
+            )
         cut = saving(layer, results)
         verdict = "pays" if cut >= MIN_SAVING else f"does not pay (< {MIN_SAVING:.0%})"
         print(f"{layer.name:27} {'targets together':36} saves {cut:6.1%} of CPU: {verdict}")

@@ -59,8 +59,10 @@ def greedy_schedule(problem: Any) -> list[Any]:
     faculty = {f.id: f for f in problem.faculty}
     rooms = sorted(problem.rooms, key=lambda r: r.capacity)
     sessions: list[opt.Session] = []
-    order = sorted(problem.classes, key=lambda c: (-c.periods_per_session, -len(c.batches),
-                                                   -c.sessions_per_week, c.id))
+    order = sorted(
+        problem.classes,
+        key=lambda c: (-c.periods_per_session, -len(c.batches), -c.sessions_per_week, c.id),
+    )
     for cls in order:
         n = cls.periods_per_session
         size = class_size(problem, cls)
@@ -68,8 +70,12 @@ def greedy_schedule(problem: Any) -> list[Any]:
         used_days: set[int] = set()
         for _ in range(cls.sessions_per_week):
             starts = sorted(
-                ((d, p) for d in range(g.days) for p in range(g.periods_per_day)
-                 if g.can_start(d, p, n)),
+                (
+                    (d, p)
+                    for d in range(g.days)
+                    for p in range(g.periods_per_day)
+                    if g.can_start(d, p, n)
+                ),
                 key=lambda s: (s[0] in used_days, s[1], s[0]),
             )
             for d, p in starts:
@@ -77,18 +83,30 @@ def greedy_schedule(problem: Any) -> list[Any]:
                 if fac is not None:
                     if any(c in fac.unavailable for c in cells):
                         continue
-                    if fac.max_periods_per_day and day_load[(fac.id, d)] + n > \
-                            fac.max_periods_per_day:
+                    if (
+                        fac.max_periods_per_day
+                        and day_load[(fac.id, d)] + n > fac.max_periods_per_day
+                    ):
                         continue
-                    if fac.max_periods_per_week and week_load[fac.id] + n > \
-                            fac.max_periods_per_week:
+                    if (
+                        fac.max_periods_per_week
+                        and week_load[fac.id] + n > fac.max_periods_per_week
+                    ):
                         continue
                     if any(("f", fac.id, *c) in busy for c in cells):
                         continue
                 if any(("b", b, *c) in busy for b in cls.batches for c in cells):
                     continue
-                room = next((r for r in rooms if r.kind == cls.kind and r.capacity >= size
-                             and not any(("r", r.id, *c) in busy for c in cells)), None)
+                room = next(
+                    (
+                        r
+                        for r in rooms
+                        if r.kind == cls.kind
+                        and r.capacity >= size
+                        and not any(("r", r.id, *c) in busy for c in cells)
+                    ),
+                    None,
+                )
                 if room is None:
                     continue
                 for c in cells:
@@ -128,12 +146,17 @@ def _run(label: str, time_limit: int, **kwargs: Any) -> Any:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--time-limit", type=int, default=120)
-    parser.add_argument("--regen-time-limit", type=int, default=60,
-                        help="time limit of each regeneration after the change")
+    parser.add_argument(
+        "--regen-time-limit",
+        type=int,
+        default=60,
+        help="time limit of each regeneration after the change",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url", default="",
-                        help="default: a scratch SQLite file in a temporary directory")
+    parser.add_argument(
+        "--database-url", default="", help="default: a scratch SQLite file in a temporary directory"
+    )
     parser.add_argument("--keep", type=Path, help="write the CSV files here (else temporary)")
     args = parser.parse_args(argv)
 
@@ -151,8 +174,10 @@ def main(argv: list[str] | None = None) -> None:
     csv_dir = args.keep or scratch / "csv"
     counts = generate(args.seed).write(csv_dir)
     print("institution: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
-    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
-          f"solver workers: {args.workers}, python {sys.version.split()[0]}")
+    print(
+        f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+        f"solver workers: {args.workers}, python {sys.version.split()[0]}"
+    )
     call_command("migrate", verbosity=0)
     call_command("import_csv", "--dir", str(csv_dir))
 
@@ -162,9 +187,14 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"job {job.pk} ended {job.status}: {job.error}")
     gen = generation_problem_build(job=job)
     problem = gen.problem
-    solved = opt.evaluate(problem, [opt.Session(s.offering_id, s.day, s.period - 1, s.room_id)
-                                    for s in job.slots.filter(primary=True)
-                                    if s.offering_id in gen.offerings_of])
+    solved = opt.evaluate(
+        problem,
+        [
+            opt.Session(s.offering_id, s.day, s.period - 1, s.room_id)
+            for s in job.slots.filter(primary=True)
+            if s.offering_id in gen.offerings_of
+        ],
+    )
     t0 = time.monotonic()
     greedy_sessions = greedy_schedule(problem)
     greedy_time = time.monotonic() - t0
@@ -172,40 +202,54 @@ def main(argv: list[str] | None = None) -> None:
     wanted = sum(c.sessions_per_week for c in problem.classes)
 
     print("\n## Result")
-    print(f"classes {m.classes}, sessions {m.sessions} (slots {m.slots}), "
-          f"variables {m.variables}, constraints {m.constraints}, status {m.status}")
-    print(f"hard violations (independent evaluator): {m.hard_violations} "
-          f"(re-evaluated from the saved slots: {solved.hard_total})")
-    print(f"soft penalty: {m.soft_penalty} (solver objective {m.objective}, "
-          f"bound {m.bound})")
+    print(
+        f"classes {m.classes}, sessions {m.sessions} (slots {m.slots}), "
+        f"variables {m.variables}, constraints {m.constraints}, status {m.status}"
+    )
+    print(
+        f"hard violations (independent evaluator): {m.hard_violations} "
+        f"(re-evaluated from the saved slots: {solved.hard_total})"
+    )
+    print(f"soft penalty: {m.soft_penalty} (solver objective {m.objective}, bound {m.bound})")
     print(f"{'penalty':<20}{'count':>7}{'weight':>8}{'cost':>7}")
     for name, p in m.penalties.items():
         print(f"{name:<20}{p.count:>7}{p.weight:>8}{p.cost:>7}")
 
     print("\n## Batches' day shape: solver vs a simple greedy schedule")
-    print(f"{'schedule':<10}{'placed':>12}{'hard':>6}{'idle periods':>14}{'isolated':>10}"
-          f"{'soft total':>12}{'time s':>8}")
-    print(f"{'solver':<10}{m.sessions:>7}/{wanted:<4}{solved.hard_total:>6}"
-          f"{solved.penalty('idle_gap'):>14}{solved.penalty('isolated'):>10}"
-          f"{solved.soft_total:>12}{m.solve_time_s:>8.1f}")
-    print(f"{'greedy':<10}{len(greedy_sessions):>7}/{wanted:<4}{greedy.hard_total:>6}"
-          f"{greedy.penalty('idle_gap'):>14}{greedy.penalty('isolated'):>10}"
-          f"{greedy.soft_total:>12}{greedy_time:>8.2f}")
+    print(
+        f"{'schedule':<10}{'placed':>12}{'hard':>6}{'idle periods':>14}{'isolated':>10}"
+        f"{'soft total':>12}{'time s':>8}"
+    )
+    print(
+        f"{'solver':<10}{m.sessions:>7}/{wanted:<4}{solved.hard_total:>6}"
+        f"{solved.penalty('idle_gap'):>14}{solved.penalty('isolated'):>10}"
+        f"{solved.soft_total:>12}{m.solve_time_s:>8.1f}"
+    )
+    print(
+        f"{'greedy':<10}{len(greedy_sessions):>7}/{wanted:<4}{greedy.hard_total:>6}"
+        f"{greedy.penalty('idle_gap'):>14}{greedy.penalty('isolated'):>10}"
+        f"{greedy.soft_total:>12}{greedy_time:>8.2f}"
+    )
     if greedy.hard_total:
-        print("   greedy hard violations: "
-              + ", ".join(f"{k} {v}" for k, v in greedy.hard.items() if v))
+        print(
+            "   greedy hard violations: "
+            + ", ".join(f"{k} {v}" for k, v in greedy.hard.items() if v)
+        )
 
     outside = m.build_time_s + m.save_time_s
     print("\n## Time outside the solver")
-    print(f"build {m.build_time_s:.3f} s + save {m.save_time_s:.3f} s = {outside:.3f} s "
-          f"= {100 * outside / m.solve_time_s:.2f} % of the solve time "
-          f"({m.solve_time_s:.1f} s; first feasible after "
-          f"{m.time_to_first_feasible_s} s)")
+    print(
+        f"build {m.build_time_s:.3f} s + save {m.save_time_s:.3f} s = {outside:.3f} s "
+        f"= {100 * outside / m.solve_time_s:.2f} % of the solve time "
+        f"({m.solve_time_s:.1f} s; first feasible after "
+        f"{m.time_to_first_feasible_s} s)"
+    )
 
     # --- minimal change ----------------------------------------------------------------
     timetable_publish(job_id=job.pk, user=None)
-    busiest = Counter(job.slots.filter(primary=True).values_list("faculty__employee_id",
-                                                                 "faculty_id", "day"))
+    busiest = Counter(
+        job.slots.filter(primary=True).values_list("faculty__employee_id", "faculty_id", "day")
+    )
     (employee_id, faculty_id, day), lost = busiest.most_common(1)[0]
     periods = TimeSlot.objects.filter(day=day).values_list("period", flat=True)
     FacultyUnavailability.objects.bulk_create(
@@ -213,8 +257,10 @@ def main(argv: list[str] | None = None) -> None:
         ignore_conflicts=True,
     )
     day_name = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[day]
-    print(f"\n## Minimal change: {employee_id} loses {day_name} "
-          f"({lost} of their sessions were on that day)")
+    print(
+        f"\n## Minimal change: {employee_id} loses {day_name} "
+        f"({lost} of their sessions were on that day)"
+    )
     close = _run("Regeneration, stay close", args.regen_time_limit, stay_close=True)
     scratch_job = _run("Regeneration, from scratch", args.regen_time_limit)
     print(f"\n{'regeneration':<14}{'moved':>7}{'of':>6}{'hard':>6}{'soft':>7}{'time s':>8}")
@@ -225,10 +271,14 @@ def main(argv: list[str] | None = None) -> None:
             continue
         moving = jm.penalties.get("previous_distance")
         soft = jm.soft_penalty - (moving.cost if moving else 0)
-        print(f"{label:<14}{jm.moved:>7}{jm.previous_sessions:>6}"
-              f"{jm.hard_violations:>6}{soft:>7}{jm.solve_time_s:>8.1f}")
-    print("(soft = the penalty without the cost of moving; moved = published sessions not at "
-          "their previous day and period)")
+        print(
+            f"{label:<14}{jm.moved:>7}{jm.previous_sessions:>6}"
+            f"{jm.hard_violations:>6}{soft:>7}{jm.solve_time_s:>8.1f}"
+        )
+    print(
+        "(soft = the penalty without the cost of moving; moved = published sessions not at "
+        "their previous day and period)"
+    )
 
 
 if __name__ == "__main__":

@@ -163,8 +163,9 @@ class OrmUpdater:
         self.model, self.attrs = model, attrs
 
     def update(self, rows: Any) -> None:
-        objs = [self.model(pk=pk, **dict(zip(self.attrs, values, strict=True)))
-                for values, pk in rows]
+        objs = [
+            self.model(pk=pk, **dict(zip(self.attrs, values, strict=True))) for values, pk in rows
+        ]
         self.model._default_manager.bulk_update(objs, self.attrs, batch_size=2000)
 
 
@@ -324,8 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-rows", type=int, default=10_000)
     parser.add_argument("--postgres", default=DEFAULT_PG, metavar="URL")
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--no-orm", action="store_true",
-                        help="skip the bulk_create / bulk_update comparison")
+    parser.add_argument(
+        "--no-orm", action="store_true", help="skip the bulk_create / bulk_update comparison"
+    )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -345,8 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="import-speed-") as tmp:
         folder = Path(tmp)
         files = generate(folder, args.students, args.naive_rows)
-        run_backend("sqlite", f"sqlite:///{folder / 'bench.sqlite3'}", files,
-                    orm=not args.no_orm)
+        run_backend("sqlite", f"sqlite:///{folder / 'bench.sqlite3'}", files, orm=not args.no_orm)
         if args.no_postgres:
             sys.stdout.write("postgresql: skipped (--no-postgres)\n")
         else:

@@ -19,9 +19,13 @@ from pathlib import Path
 DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT")
 # 7 periods: a short break after period 2, lunch after period 4
 PERIOD_TIMES = (
-    ("09:00", "09:50"), ("09:50", "10:40"),
-    ("10:55", "11:45"), ("11:45", "12:35"),
-    ("13:25", "14:15"), ("14:15", "15:05"), ("15:05", "15:55"),
+    ("09:00", "09:50"),
+    ("09:50", "10:40"),
+    ("10:55", "11:45"),
+    ("11:45", "12:35"),
+    ("13:25", "14:15"),
+    ("14:15", "15:05"),
+    ("15:05", "15:55"),
 )
 SATURDAY_PERIODS = 4  # a short Saturday: mornings only
 
@@ -80,14 +84,23 @@ def generate(seed: int = 1) -> Institution:
 
     # rooms: lecture rooms for one section, halls for combined classes, labs
     for i in range(1, 33):
-        inst.add("rooms", code=f"LH-{100 + i}", capacity=rng.choice((60, 66, 72)),
-                 kind="lecture", building=f"Block {'ABCD'[i % 4]}")
+        inst.add(
+            "rooms",
+            code=f"LH-{100 + i}",
+            capacity=rng.choice((60, 66, 72)),
+            kind="lecture",
+            building=f"Block {'ABCD'[i % 4]}",
+        )
     for i in range(1, 5):
-        inst.add("rooms", code=f"HALL-{i}", capacity=150, kind="lecture",
-                 building="Main Block")
+        inst.add("rooms", code=f"HALL-{i}", capacity=150, kind="lecture", building="Main Block")
     for i in range(1, 15):
-        inst.add("rooms", code=f"LAB-{i:02d}", capacity=rng.choice((60, 66, 72)), kind="lab",
-                 building="Lab Block")
+        inst.add(
+            "rooms",
+            code=f"LAB-{i:02d}",
+            capacity=rng.choice((60, 66, 72)),
+            kind="lab",
+            building="Lab Block",
+        )
 
     teachers: dict[str, list[Teacher]] = {d: [] for d in (*DEPARTMENTS, SERVICE_DEPARTMENT[0])}
 
@@ -105,8 +118,14 @@ def generate(seed: int = 1) -> Institution:
         for sem in SEMESTERS:
             batch_codes = [f"{dept}-{sem}{chr(65 + s)}" for s in range(sections)]
             for code in batch_codes:
-                inst.add("batches", code=code, name=f"{dept} semester {sem} section {code[-1]}",
-                         department=dept, semester=sem, size=rng.randint(48, 60))
+                inst.add(
+                    "batches",
+                    code=code,
+                    name=f"{dept} semester {sem} section {code[-1]}",
+                    department=dept,
+                    semester=sem,
+                    size=rng.randint(48, 60),
+                )
             # the department's own theory subjects and labs
             own = []
             for k in range(1, 5):
@@ -115,41 +134,68 @@ def generate(seed: int = 1) -> Institution:
             for k in range(1, (3 if sem in (3, 5) else 2)):
                 own.append((f"{dept}{sem}L{k}", "lab", 1, rng.choice((2, 3))))
             for subject, kind, sessions, length in own:
-                inst.add("subjects", code=subject, name=f"{dept} {kind} {subject[-2:]}",
-                         department=dept, kind=kind, sessions_per_week=sessions,
-                         periods_per_session=length, min_days="")
+                inst.add(
+                    "subjects",
+                    code=subject,
+                    name=f"{dept} {kind} {subject[-2:]}",
+                    department=dept,
+                    kind=kind,
+                    sessions_per_week=sessions,
+                    periods_per_session=length,
+                    min_days="",
+                )
                 # one teacher takes as many sections of a subject as their load allows
                 for code in batch_codes:
                     t = teacher_for(dept, sessions * length)
-                    inst.add("offerings", batch=code, subject=subject, faculty=t.employee_id,
-                             group="")
+                    inst.add(
+                        "offerings", batch=code, subject=subject, faculty=t.employee_id, group=""
+                    )
             # mathematics from the service department, combined for pairs of sections
             if sem in (1, 3):
                 subject = f"MA{sem}01-{dept}"
-                inst.add("subjects", code=subject, name=f"Mathematics {sem} for {dept}",
-                         department=SERVICE_DEPARTMENT[0], kind="theory",
-                         sessions_per_week=3, periods_per_session=1, min_days="")
+                inst.add(
+                    "subjects",
+                    code=subject,
+                    name=f"Mathematics {sem} for {dept}",
+                    department=SERVICE_DEPARTMENT[0],
+                    kind="theory",
+                    sessions_per_week=3,
+                    periods_per_session=1,
+                    min_days="",
+                )
                 for i in range(0, len(batch_codes), 2):
-                    pair = batch_codes[i:i + 2]
+                    pair = batch_codes[i : i + 2]
                     t = teacher_for(SERVICE_DEPARTMENT[0], 3)
                     group = f"{subject}-G{i // 2 + 1}" if len(pair) > 1 else ""
                     for code in pair:
-                        inst.add("offerings", batch=code, subject=subject,
-                                 faculty=t.employee_id, group=group)
+                        inst.add(
+                            "offerings",
+                            batch=code,
+                            subject=subject,
+                            faculty=t.employee_id,
+                            group=group,
+                        )
 
     for dept, pool in teachers.items():
         for t in pool:
-            inst.add("faculty", employee_id=t.employee_id, name=f"Faculty {t.employee_id}",
-                     email=f"{t.employee_id.lower()}@example.edu", department=dept,
-                     max_hours_per_week=MAX_WEEK, max_hours_per_day=MAX_DAY)
+            inst.add(
+                "faculty",
+                employee_id=t.employee_id,
+                name=f"Faculty {t.employee_id}",
+                email=f"{t.employee_id.lower()}@example.edu",
+                department=dept,
+                max_hours_per_week=MAX_WEEK,
+                max_hours_per_day=MAX_DAY,
+            )
     # some faculty are unavailable for a few periods (a morning, a late afternoon)
     all_teachers = [t for pool in teachers.values() for t in pool]
     for t in rng.sample(all_teachers, k=max(1, len(all_teachers) // 6)):
         day = rng.randrange(5)
         first = rng.choice((1, 5))
         for period in range(first, first + rng.choice((2, 3))):
-            inst.add("faculty_unavailability", employee_id=t.employee_id, day=DAYS[day],
-                     period=period)
+            inst.add(
+                "faculty_unavailability", employee_id=t.employee_id, day=DAYS[day], period=period
+            )
     return inst
 
 

@@ -52,8 +52,10 @@ async def _serve_receiver(port: int) -> None:
                     if line[:15].lower() == b"content-length:":
                         length = int(line[15:])
                 await reader.readexactly(length)
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
-                             b"Content-Type: application/json\r\n\r\n{}")
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                    b"Content-Type: application/json\r\n\r\n{}"
+                )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
@@ -73,8 +75,12 @@ def _cpu_seconds(pid: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     api_load.add_arguments(parser)
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="run every mode this many times, interleaved; keep the median")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="run every mode this many times, interleaved; keep the median",
+    )
     parser.add_argument("--_receiver", type=int, help=argparse.SUPPRESS)
     parser.set_defaults(seconds=5.0)
     args = parser.parse_args(argv)
@@ -86,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     args.skip_seed = args.skip_seed or api_load.database_is_seeded(args.database_url)
     token = api_load.prepare(args, env)
     up_port, down_port = api_load.free_port(), api_load.free_port()
-    receiver = subprocess.Popen([sys.executable, "-m", "benchmarks.sentry_overhead",
-                                 "--_receiver", str(up_port)], cwd=api_load.ROOT)
+    receiver = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.sentry_overhead", "--_receiver", str(up_port)],
+        cwd=api_load.ROOT,
+    )
     results: dict[str, list[dict]] = {m: [] for m in MODES}
     try:
         time.sleep(0.5)
@@ -95,26 +103,37 @@ def main(argv: list[str] | None = None) -> int:
             for mode, (receiver_state, rate) in MODES.items():
                 port = {"up": up_port, "down": down_port}.get(receiver_state or "")
                 mode_env = dict(
-                    env, SENTRY_DSN=f"http://public@127.0.0.1:{port}/1" if port else "",
-                    SENTRY_TRACES_SAMPLE_RATE=str(rate), SENTRY_PROFILES_SAMPLE_RATE="0",
-                    SENTRY_ENVIRONMENT="benchmark", SENTRY_RELEASE="sih28@benchmark")
+                    env,
+                    SENTRY_DSN=f"http://public@127.0.0.1:{port}/1" if port else "",
+                    SENTRY_TRACES_SAMPLE_RATE=str(rate),
+                    SENTRY_PROFILES_SAMPLE_RATE="0",
+                    SENTRY_ENVIRONMENT="benchmark",
+                    SENTRY_RELEASE="sih28@benchmark",
+                )
                 receiver_cpu = _cpu_seconds(receiver.pid)
                 started = time.perf_counter()
-                with api_load.serve(mode_env, workers=args.workers,
-                                    threads=args.threads) as server_port:
+                with api_load.serve(
+                    mode_env, workers=args.workers, threads=args.threads
+                ) as server_port:
                     rows = api_load.load(server_port, token, args)
                 elapsed = time.perf_counter() - started
-                results[mode].append({
-                    "rps": sum(r["n"] for r in rows) / sum(r["n"] / r["rps"] for r in rows),
-                    "p95": {r["path"]: r["p95"] for r in rows},
-                    "errors": sum(r["errors"] for r in rows),
-                    "app_cpu_ms": sum(r["cpu_ms"]["app"] * r["n"] for r in rows)
-                    / sum(r["n"] for r in rows),
-                    "receiver_cpu_share": (_cpu_seconds(receiver.pid) - receiver_cpu)
-                    / elapsed / (os.cpu_count() or 1),
-                })
-                print(f"round {round_ + 1} {mode:28} {results[mode][-1]['rps']:7.0f} req/s",
-                      file=sys.stderr, flush=True)
+                results[mode].append(
+                    {
+                        "rps": sum(r["n"] for r in rows) / sum(r["n"] / r["rps"] for r in rows),
+                        "p95": {r["path"]: r["p95"] for r in rows},
+                        "errors": sum(r["errors"] for r in rows),
+                        "app_cpu_ms": sum(r["cpu_ms"]["app"] * r["n"] for r in rows)
+                        / sum(r["n"] for r in rows),
+                        "receiver_cpu_share": (_cpu_seconds(receiver.pid) - receiver_cpu)
+                        / elapsed
+                        / (os.cpu_count() or 1),
+                    }
+                )
+                print(
+                    f"round {round_ + 1} {mode:28} {results[mode][-1]['rps']:7.0f} req/s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         receiver.terminate()
         receiver.wait(10)
@@ -127,13 +146,17 @@ def main(argv: list[str] | None = None) -> int:
     def median_p95(mode: str, path: str) -> float:
         return statistics.median(r["p95"][path] for r in results[mode])
 
-    print(f"\nSentry overhead on the API load: {api_load.describe_load(args)}; "
-          f"median of {args.rounds} interleaved rounds; {os.cpu_count()} CPUs shared by "
-          f"server, database, load generator and receiver")
+    print(
+        f"\nSentry overhead on the API load: {api_load.describe_load(args)}; "
+        f"median of {args.rounds} interleaved rounds; {os.cpu_count()} CPUs shared by "
+        f"server, database, load generator and receiver"
+    )
     short = {p: p.split("/api/")[1][:18] for p in paths}
-    header = (f"{'mode':28} {'req/s':>7} {'ratio':>6} " + " ".join(
-        f"{'p95 ' + short[p]:>23}" for p in paths)
-        + f" {'p95 ratio':>9} {'app CPU':>9} {'receiver':>8}")
+    header = (
+        f"{'mode':28} {'req/s':>7} {'ratio':>6} "
+        + " ".join(f"{'p95 ' + short[p]:>23}" for p in paths)
+        + f" {'p95 ratio':>9} {'app CPU':>9} {'receiver':>8}"
+    )
     print(header)
     print("-" * len(header))
     base_rps = median_rps("off")
@@ -144,19 +167,26 @@ def main(argv: list[str] | None = None) -> int:
         ratios[mode] = (rps / base_rps, p95_ratio)
         share = statistics.median(r["receiver_cpu_share"] for r in results[mode])
         app_ms = statistics.median(r["app_cpu_ms"] for r in results[mode])
-        print(f"{mode:28} {rps:7.0f} {rps / base_rps:6.3f} " + " ".join(
-            f"{median_p95(mode, p):20.1f} ms" for p in paths)
-            + f" {p95_ratio:9.3f} {app_ms:6.2f} ms {share:7.1%}")
-    print("\nratio: requests per second against 'off' (all endpoints); p95 ratio: the worst "
-          "endpoint's p95 against 'off';\napp CPU: CPU time of the gunicorn processes per "
-          "request (the SDK's own cost is the difference to 'off');\nreceiver: the receiver "
-          "process's share of the machine's CPU while the mode ran.")
+        print(
+            f"{mode:28} {rps:7.0f} {rps / base_rps:6.3f} "
+            + " ".join(f"{median_p95(mode, p):20.1f} ms" for p in paths)
+            + f" {p95_ratio:9.3f} {app_ms:6.2f} ms {share:7.1%}"
+        )
+    print(
+        "\nratio: requests per second against 'off' (all endpoints); p95 ratio: the worst "
+        "endpoint's p95 against 'off';\napp CPU: CPU time of the gunicorn processes per "
+        "request (the SDK's own cost is the difference to 'off');\nreceiver: the receiver "
+        "process's share of the machine's CPU while the mode ran."
+    )
     print(f"target throughput ratio >= 0.90 with traces at 1.0: {ratios['traces 1.0'][0]:.3f}")
-    down_vs_up = max(median_p95("traces 1.0, receiver down", p) / median_p95("traces 1.0", p)
-                     for p in paths)
-    print(f"target p95 ratio <= 1.10 with the receiver down:   {down_vs_up:.3f} against the "
-          f"same tracing with the receiver up, {ratios['traces 1.0, receiver down'][1]:.3f} "
-          f"against 'off'")
+    down_vs_up = max(
+        median_p95("traces 1.0, receiver down", p) / median_p95("traces 1.0", p) for p in paths
+    )
+    print(
+        f"target p95 ratio <= 1.10 with the receiver down:   {down_vs_up:.3f} against the "
+        f"same tracing with the receiver up, {ratios['traces 1.0, receiver down'][1]:.3f} "
+        f"against 'off'"
+    )
     errors = sum(r["errors"] for mode in MODES for r in results[mode])
     return 0 if errors == 0 else 1
 

@@ -59,8 +59,7 @@ class KindSpec:
     noun: str
     row: type[Any] = field(init=False, repr=False, compare=False)
     key_of: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
-    values_key_of: Callable[[tuple[Any, ...]], Any] = field(init=False, repr=False,
-                                                            compare=False)
+    values_key_of: Callable[[tuple[Any, ...]], Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         name = "".join(part.title() for part in self.kind.split("_")) + "Row"

@@ -208,8 +208,7 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
                 qs = qs.filter(**{f"{spec.ref_lookup}__in": keys})
             lookups = [f.db for f in spec.fields]
             key_of = spec.values_key_of
-            for pk, *values in qs.order_by().values_list("id", *lookups).iterator(
-                    chunk_size=5000):
+            for pk, *values in qs.order_by().values_list("id", *lookups).iterator(chunk_size=5000):
                 row = tuple(values)
                 key = key_of(row)
                 if key in keys:
@@ -236,8 +235,10 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
             )
             for member in members:
                 stored.groups.setdefault(member.group, []).append(
-                    GroupMember(member.batch__code, member.subject__code,
-                                member.faculty__employee_id))
+                    GroupMember(
+                        member.batch__code, member.subject__code, member.faculty__employee_id
+                    )
+                )
     return stored
 
 
@@ -295,7 +296,8 @@ def _save(
                 updater.update(
                     (
                         [
-                            mapping[getattr(rows[i], column)] if mapping is not None
+                            mapping[getattr(rows[i], column)]
+                            if mapping is not None
                             else getattr(rows[i], column)
                             for column, mapping in keep
                         ],

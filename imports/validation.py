@@ -103,7 +103,11 @@ def validate(
     for kind, pf in parsed.items():
         spec = SPECS[kind]
         plans[kind] = plan_keys(
-            spec, pf, stored.pks.get(kind, {}), stored.values.get(kind, {}), update=update,
+            spec,
+            pf,
+            stored.pks.get(kind, {}),
+            stored.values.get(kind, {}),
+            update=update,
             problems=problems,
         )
         check_references(spec, pf, known, problems)
@@ -116,8 +120,7 @@ def check_timeslot_order(pf: ParsedFile, problems: Problems) -> None:
     report = _reporter(problems, pf)
     for i, row in enumerate(pf.rows):
         if row.end <= row.start:
-            report(i, "end",
-                   f"must be later than start ({row.start:%H:%M}), not {row.end:%H:%M}")
+            report(i, "end", f"must be later than start ({row.start:%H:%M}), not {row.end:%H:%M}")
 
 
 def check_faculty_hours(pf: ParsedFile, problems: Problems) -> None:
@@ -146,7 +149,8 @@ def resolve_subject_defaults(pf: ParsedFile, *, days: int, problems: Problems) -
         rows[i] = row
         if row.min_days > row.sessions_per_week:
             report(
-                i, "min_days",
+                i,
+                "min_days",
                 f"must not exceed sessions_per_week ({row.min_days} > {row.sessions_per_week})",
             )
 

@@ -56,8 +56,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, IntegrityError):
         logger.warning("integrity error turned into 409: %s", exc)
         return Response(
-            {"detail": "This change conflicts with existing data (a duplicate or a record "
-                       "still in use)."},
+            {
+                "detail": "This change conflicts with existing data (a duplicate or a record "
+                "still in use)."
+            },
             status=status.HTTP_409_CONFLICT,
         )
     elif isinstance(exc, Http404):

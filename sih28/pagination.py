@@ -49,7 +49,6 @@ class CachedCountPaginator(Paginator):
             cache.set(key, value, seconds)
         return value
 
-
     def page(self, number: object):
         """Page 1 reads one row more than it shows: when that row is not there, the rows
         read are all there is and no count query is needed."""

@@ -95,8 +95,7 @@ class ResilientTransport(HttpTransport):
         try:
             super()._send_request(*args, **kwargs)
         except Exception:
-            self._backoff_s = min(self.BACKOFF_MAX_S,
-                                  max(self.BACKOFF_MIN_S, self._backoff_s * 2))
+            self._backoff_s = min(self.BACKOFF_MAX_S, max(self.BACKOFF_MIN_S, self._backoff_s * 2))
             self._down_until = time.monotonic() + self._backoff_s
             raise
         self._backoff_s = 0.0
@@ -108,7 +107,11 @@ def git_release(repo: Path = Path(__file__).resolve().parent.parent) -> str | No
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=repo, capture_output=True, text=True, timeout=2, check=False,
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -215,24 +218,32 @@ def tag_job(job: Any, *, scope: str, feature: str = "timetable.generate") -> Non
     generation job), never here."""
     if not is_enabled():
         return
-    _set_tags({
-        "feature": feature,
-        "job_id": job.pk,
-        "scope": scope,
-        "semester": getattr(job, "semester", None) or "all",
-    })
+    _set_tags(
+        {
+            "feature": feature,
+            "job_id": job.pk,
+            "scope": scope,
+            "semester": getattr(job, "semester", None) or "all",
+        }
+    )
     params = dict(getattr(job, "params", None) or {})
-    sentry_sdk.set_context("timetable_params", scrub_data({
-        "time_limit_s": getattr(job, "time_limit_s", None),
-        "scope": scope,
-        **{k: v for k, v in params.items() if isinstance(v, int | float | bool | str)},
-    }))
+    sentry_sdk.set_context(
+        "timetable_params",
+        scrub_data(
+            {
+                "time_limit_s": getattr(job, "time_limit_s", None),
+                "scope": scope,
+                **{k: v for k, v in params.items() if isinstance(v, int | float | bool | str)},
+            }
+        ),
+    )
     set_user_context(getattr(job, "created_by", None))
 
 
 @contextlib.contextmanager
-def job_scope_context(job: Any, *, scope: str,
-                      feature: str = "timetable.generate") -> Iterator[None]:
+def job_scope_context(
+    job: Any, *, scope: str, feature: str = "timetable.generate"
+) -> Iterator[None]:
     """``with job_scope_context(job): ...``: the block's events carry the job's tags,
     context and user.
 
@@ -282,8 +293,7 @@ def command_transaction(name: str) -> Iterator[None]:
     if not is_enabled():
         yield
         return
-    with sentry_sdk.isolation_scope(), transaction_or_span(op="command", name=name,
-                                                           source="task"):
+    with sentry_sdk.isolation_scope(), transaction_or_span(op="command", name=name, source="task"):
         set_command(name)
         yield
 
@@ -295,8 +305,9 @@ class SentryCommandMixin:
     def execute(self, *args: Any, **options: Any) -> Any:
         from django.core.management.base import CommandError
 
-        name = getattr(self, "sentry_command_name", None) or type(self).__module__.rsplit(
-            ".", 1)[-1]
+        name = (
+            getattr(self, "sentry_command_name", None) or type(self).__module__.rsplit(".", 1)[-1]
+        )
         with command_transaction(name):
             try:
                 return super().execute(*args, **options)  # type: ignore[misc]

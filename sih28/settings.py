@@ -238,8 +238,7 @@ LOGGING = {
         # One line per request; the file only, the console stays quiet.
         "sih28.requests": {"handlers": ["file"], "level": "INFO", "propagate": False},
         # Django logs 4xx/5xx itself; the request line already records them.
-        "django.request": {"handlers": ["console", "file"], "level": "ERROR",
-                           "propagate": False},
+        "django.request": {"handlers": ["console", "file"], "level": "ERROR", "propagate": False},
     },
 }
 

@@ -60,8 +60,10 @@ class TransitionRefused(ConflictError):
         self.move = move
         self.pk = pk
         self.current = current
-        super().__init__(f"{label} {pk} is {current}; {move.refusal}.",
-                         extra={"move": move.name, "status": current})
+        super().__init__(
+            f"{label} {pk} is {current}; {move.refusal}.",
+            extra={"move": move.name, "status": current},
+        )
 
     @property
     def guard_failed(self) -> bool:
@@ -73,8 +75,10 @@ def moves_table(moves: Mapping[str, Move]) -> str:
     lines = ["| move | from | to | only if | also writes |", "|---|---|---|---|---|"]
     for move in moves.values():
         sources = ", ".join(sorted(move.sources))
-        lines.append(f"| `{move.name}` | {sources} | {move.target} | {move.guard or '-'} "
-                     f"| {move.writes or '-'} |")
+        lines.append(
+            f"| `{move.name}` | {sources} | {move.target} | {move.guard or '-'} "
+            f"| {move.writes or '-'} |"
+        )
     return "\n".join(lines)
 
 
@@ -94,8 +98,9 @@ def apply_move(
     state. Raises :class:`TransitionRefused` (the row is elsewhere) or ``NotFoundError``.
     """
     manager = model._default_manager
-    updated = manager.filter(pk=pk, **{f"{field}__in": sorted(move.sources)},
-                             **(guard or {})).update(**{field: move.target}, **(values or {}))
+    updated = manager.filter(
+        pk=pk, **{f"{field}__in": sorted(move.sources)}, **(guard or {})
+    ).update(**{field: move.target}, **(values or {}))
     if updated:
         return
     current = manager.filter(pk=pk).values_list(field, flat=True).first()

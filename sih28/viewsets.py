@@ -30,9 +30,15 @@ from rest_framework.response import Response
 Column = tuple[str, str, Callable[[Any], Any] | None]  # key, ORM path, transform
 
 _PLAIN = (
-    serializers.BooleanField, serializers.CharField, serializers.ChoiceField,
-    serializers.DateField, serializers.DateTimeField, serializers.TimeField,
-    serializers.IntegerField, serializers.FloatField, serializers.JSONField,
+    serializers.BooleanField,
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.TimeField,
+    serializers.IntegerField,
+    serializers.FloatField,
+    serializers.JSONField,
     serializers.ReadOnlyField,
 )
 
@@ -65,11 +71,18 @@ def _is_identity(field: serializers.Field, model_field: models.Field | None) -> 
         return False
     if isinstance(field, serializers.ChoiceField):
         return isinstance(model_field, models.CharField) and all(
-            key == value for key, value in field.choice_strings_to_values.items())
+            key == value for key, value in field.choice_strings_to_values.items()
+        )
     # The serializer field's class must use that base class's own to_representation
     # (EmailField does; BigIntegerField, which may return a string, does not).
-    kinds = next((v for k, v in _IDENTITY.items() if isinstance(field, k)
-                  and type(field).to_representation is k.to_representation), ())
+    kinds = next(
+        (
+            v
+            for k, v in _IDENTITY.items()
+            if isinstance(field, k) and type(field).to_representation is k.to_representation
+        ),
+        (),
+    )
     return isinstance(model_field, kinds) and not isinstance(model_field, models.ForeignKey)
 
 
@@ -89,7 +102,7 @@ def _column(name: str, field: serializers.Field, model: type) -> Column | None:
     if not isinstance(field, _PLAIN):
         return None
     if path.startswith("get_") and path.endswith("_display"):
-        attr = path[len("get_"):-len("_display")]
+        attr = path[len("get_") : -len("_display")]
         labels = {k: str(v) for k, v in model._meta.get_field(attr).flatchoices}
         return name, attr, labels.get
     if _is_identity(field, _model_field(model, path)):

@@ -1,4 +1,5 @@
 """Shared fixtures: users of every role, authenticated API clients, a small institution."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -88,5 +89,4 @@ def published_slot(db, faculty_user, student_user):
     job = factories.GenerationJobFactory(
         status="COMPLETED", term_start=dt.date(2026, 1, 5), term_end=dt.date(2026, 5, 29)
     )
-    return factories.TimetableSlotFactory(job=job, offering=offering, day=0, period=1,
-                                          active=True)
+    return factories.TimetableSlotFactory(job=job, offering=offering, day=0, period=1, active=True)

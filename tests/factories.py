@@ -154,10 +154,13 @@ def time_grid(days: int = 5, periods: int = 6, lunch_after: int | None = 4) -> l
     for day in range(days):
         for period in range(1, periods + 1):
             hour = 7 + period + (1 if lunch_after and period > lunch_after else 0)
-            rows.append(am.TimeSlot.objects.get_or_create(
-                day=day, period=period,
-                defaults={"start_time": dt.time(hour, 0), "end_time": dt.time(hour + 1, 0)},
-            )[0])
+            rows.append(
+                am.TimeSlot.objects.get_or_create(
+                    day=day,
+                    period=period,
+                    defaults={"start_time": dt.time(hour, 0), "end_time": dt.time(hour + 1, 0)},
+                )[0]
+            )
     return rows
 
 
@@ -177,8 +180,14 @@ def small_institution(
     taught to all its batches together), lecture rooms and labs, a time grid with a lunch
     break. Returns the rows by kind."""
     time_grid(days=days, periods=periods)
-    out: dict = {"departments": [], "batches": [], "faculty": [], "subjects": [],
-                 "offerings": [], "rooms": []}
+    out: dict = {
+        "departments": [],
+        "batches": [],
+        "faculty": [],
+        "subjects": [],
+        "offerings": [],
+        "rooms": [],
+    }
     n_batches = departments * batches_per_department
     for i in range(max(2, n_batches)):
         out["rooms"].append(RoomFactory(code=f"LH{i + 1:02d}", capacity=60, kind="lecture"))
@@ -189,25 +198,39 @@ def small_institution(
     for d in range(departments):
         dept = DepartmentFactory(code=f"DEP{d + 1}")
         out["departments"].append(dept)
-        teachers = [FacultyFactory(department=dept, employee_id=f"{dept.code}F{k + 1}")
-                    for k in range(faculty_per_department)]
+        teachers = [
+            FacultyFactory(department=dept, employee_id=f"{dept.code}F{k + 1}")
+            for k in range(faculty_per_department)
+        ]
         out["faculty"] += teachers
-        subjects = [SubjectFactory(department=dept, code=f"{dept.code}T{k + 1}",
-                                   sessions_per_week=3, min_days=3)
-                    for k in range(theory_per_department)]
+        subjects = [
+            SubjectFactory(
+                department=dept, code=f"{dept.code}T{k + 1}", sessions_per_week=3, min_days=3
+            )
+            for k in range(theory_per_department)
+        ]
         if labs:
-            subjects.append(SubjectFactory(department=dept, code=f"{dept.code}L1", kind="lab",
-                                           sessions_per_week=1, periods_per_session=2,
-                                           min_days=1))
+            subjects.append(
+                SubjectFactory(
+                    department=dept,
+                    code=f"{dept.code}L1",
+                    kind="lab",
+                    sessions_per_week=1,
+                    periods_per_session=2,
+                    min_days=1,
+                )
+            )
         common = None
         if combined:
-            common = SubjectFactory(department=dept, code=f"{dept.code}C1", sessions_per_week=2,
-                                    min_days=2)
+            common = SubjectFactory(
+                department=dept, code=f"{dept.code}C1", sessions_per_week=2, min_days=2
+            )
             subjects.append(common)
         out["subjects"] += subjects
-        batches = [BatchFactory(department=dept, code=f"{dept.code}B{k + 1}", semester=3,
-                                size=40)
-                   for k in range(batches_per_department)]
+        batches = [
+            BatchFactory(department=dept, code=f"{dept.code}B{k + 1}", semester=3, size=40)
+            for k in range(batches_per_department)
+        ]
         out["batches"] += batches
         k = 0
         for batch in batches:
@@ -217,6 +240,7 @@ def small_institution(
                 else:
                     teacher, group = teachers[k % len(teachers)], ""
                     k += 1
-                out["offerings"].append(OfferingFactory(batch=batch, subject=subject,
-                                                        faculty=teacher, group=group))
+                out["offerings"].append(
+                    OfferingFactory(batch=batch, subject=subject, faculty=teacher, group=group)
+                )
     return out

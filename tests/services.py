@@ -48,8 +48,10 @@ def _reachable(host: str, port: int, timeout: float = 1.0) -> bool:
 def postgres_skip_reason() -> str | None:
     """None when the tests run on a reachable PostgreSQL, else why not."""
     if connection.vendor != "postgresql":
-        return ("needs PostgreSQL: this run uses SQLite; set "
-                "DATABASE_URL=postgres://postgres@127.0.0.1:5432/sih28")
+        return (
+            "needs PostgreSQL: this run uses SQLite; set "
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/sih28"
+        )
     db = settings.DATABASES["default"]
     host, port = db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)
     if not _reachable(host, port):
@@ -61,8 +63,10 @@ def redis_skip_reason() -> str | None:
     """None when REDIS_URL is set and Redis answers PING, else why not."""
     url = getattr(settings, "REDIS_URL", "")
     if not url:
-        return "needs Redis: REDIS_URL is not set (tasks run in-process); set " \
-               "REDIS_URL=redis://127.0.0.1:6379/15"
+        return (
+            "needs Redis: REDIS_URL is not set (tasks run in-process); set "
+            "REDIS_URL=redis://127.0.0.1:6379/15"
+        )
     import redis
 
     try:
@@ -121,12 +125,31 @@ class CeleryWorker:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> CeleryWorker:
-        cmd = [sys.executable, "-m", "celery", "-A", "sih28", "worker", "--pool=prefork",
-               "--concurrency=1", "--loglevel=INFO", "-n", self.name, "--without-gossip",
-               "--without-mingle", "--without-heartbeat"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "sih28",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "-n",
+            self.name,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         self.wait_ready()
         return self
@@ -135,8 +158,9 @@ class CeleryWorker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"celery worker exited with {self.proc.returncode}:\n"
-                                   f"{self.log()}")
+                raise RuntimeError(
+                    f"celery worker exited with {self.proc.returncode}:\n{self.log()}"
+                )
             if f"{self.name} ready." in self.log():
                 return
             time.sleep(0.2)

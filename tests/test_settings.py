@@ -13,15 +13,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _settings_probe(env: dict[str, str], expr: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SENTRY_DSN"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SENTRY_DSN"}
+    }
     clean["ENV_FILE"] = ""  # a developer's .env must not answer for the environment
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-c",
-         f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='sih28.settings'; "
-         f"django.setup(); from django.conf import settings; print({expr})"],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-c",
+            f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='sih28.settings'; "
+            f"django.setup(); from django.conf import settings; print({expr})",
+        ],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -41,32 +52,50 @@ def test_embedded_defaults(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "False", "django.db.backends.sqlite3", "django.core.cache.backends.locmem.LocMemCache",
-        "True", "''",
+        "False",
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "True",
+        "''",
     ]
 
 
 def test_services_from_environment(tmp_path):
     result = _settings_probe(
-        {"SECRET_KEY": "k", "LOG_DIR": str(tmp_path),
-         "DATABASE_URL": "postgres://u@db.example:5432/sih28",
-         "REDIS_URL": "redis://cache.example:6379/0"},
+        {
+            "SECRET_KEY": "k",
+            "LOG_DIR": str(tmp_path),
+            "DATABASE_URL": "postgres://u@db.example:5432/sih28",
+            "REDIS_URL": "redis://cache.example:6379/0",
+        },
         "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, "
         "settings.CELERY_TASK_ALWAYS_EAGER, settings.CACHES['default']['BACKEND']",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.postgresql", "redis://cache.example:6379/0", "False",
+        "django.db.backends.postgresql",
+        "redis://cache.example:6379/0",
+        "False",
         "django_redis.cache.RedisCache",
     ]
 
 
 def test_env_example_lists_every_variable():
     text = (ROOT / ".env.example").read_text()
-    for name in ["SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
-                 "SENTRY_DSN", "SENTRY_ENVIRONMENT", "SENTRY_RELEASE",
-                 "SENTRY_TRACES_SAMPLE_RATE", "SENTRY_PROFILES_SAMPLE_RATE", "LOG_LEVEL",
-                 "LOG_DIR"]:
+    for name in [
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SENTRY_DSN",
+        "SENTRY_ENVIRONMENT",
+        "SENTRY_RELEASE",
+        "SENTRY_TRACES_SAMPLE_RATE",
+        "SENTRY_PROFILES_SAMPLE_RATE",
+        "LOG_LEVEL",
+        "LOG_DIR",
+    ]:
         assert f"\n{name}=" in "\n" + text, name
 
 
@@ -92,27 +121,41 @@ def test_healthz_names_the_failing_part(client, monkeypatch):
 
 
 def _run(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SENTRY_DSN"}}
-    clean.update({"ENV_FILE": "", "SECRET_KEY": "k", "DJANGO_SETTINGS_MODULE": "sih28.settings",
-                  **env})
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean,
-                          capture_output=True, text=True, timeout=60, check=False)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SENTRY_DSN"}
+    }
+    clean.update(
+        {"ENV_FILE": "", "SECRET_KEY": "k", "DJANGO_SETTINGS_MODULE": "sih28.settings", **env}
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_reading_the_settings_runs_no_subprocess_and_creates_no_folder(tmp_path):
     log_dir = tmp_path / "not" / "yet"
-    result = _run({"LOG_DIR": str(log_dir)}, (
-        "import subprocess\n"
-        "calls = []\n"
-        "real = subprocess.Popen.__init__\n"
-        "def spy(self, args, *a, **k):\n"
-        "    calls.append(args)\n"
-        "    real(self, args, *a, **k)\n"
-        "subprocess.Popen.__init__ = spy\n"
-        "import sih28.settings as s\n"
-        "print(len(calls), repr(s.SENTRY_RELEASE))\n"
-    ))
+    result = _run(
+        {"LOG_DIR": str(log_dir)},
+        (
+            "import subprocess\n"
+            "calls = []\n"
+            "real = subprocess.Popen.__init__\n"
+            "def spy(self, args, *a, **k):\n"
+            "    calls.append(args)\n"
+            "    real(self, args, *a, **k)\n"
+            "subprocess.Popen.__init__ = spy\n"
+            "import sih28.settings as s\n"
+            "print(len(calls), repr(s.SENTRY_RELEASE))\n"
+        ),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "''"]
     assert not log_dir.exists()
@@ -129,19 +172,22 @@ def test_sentry_names_the_release_after_the_git_commit_only_when_on():
 
 def test_django_log_has_one_rotating_handler_with_requests_and_warnings(tmp_path):
     log_dir = tmp_path / "logs"
-    result = _run({"LOG_DIR": str(log_dir)}, (
-        "import logging, django\n"
-        "django.setup()\n"
-        "from logging.handlers import RotatingFileHandler\n"
-        "names = ['', 'sih28.requests', 'django.request']\n"
-        "handlers = {id(h) for n in names for h in logging.getLogger(n).handlers\n"
-        "            if isinstance(h, RotatingFileHandler)}\n"
-        "print(len(handlers))\n"
-        "logging.getLogger('academics').info('quiet info line')\n"
-        "logging.getLogger('academics').warning('a warning line')\n"
-        "logging.getLogger('sih28.requests').info('GET /api/ 200')\n"
-        "logging.getLogger('django.request').error('a server error')\n"
-    ))
+    result = _run(
+        {"LOG_DIR": str(log_dir)},
+        (
+            "import logging, django\n"
+            "django.setup()\n"
+            "from logging.handlers import RotatingFileHandler\n"
+            "names = ['', 'sih28.requests', 'django.request']\n"
+            "handlers = {id(h) for n in names for h in logging.getLogger(n).handlers\n"
+            "            if isinstance(h, RotatingFileHandler)}\n"
+            "print(len(handlers))\n"
+            "logging.getLogger('academics').info('quiet info line')\n"
+            "logging.getLogger('academics').warning('a warning line')\n"
+            "logging.getLogger('sih28.requests').info('GET /api/ 200')\n"
+            "logging.getLogger('django.request').error('a server error')\n"
+        ),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "1"
     text = (log_dir / "django.log").read_text()

@@ -31,8 +31,12 @@ def _delete_token_with_sql(user: User) -> None:
         cursor.execute("DELETE FROM authtoken_token WHERE user_id = %s", [user.pk])
 
 
-REVOCATIONS = [_deactivate_in_bulk, _deactivate_by_save, _delete_token_in_bulk,
-               _delete_token_with_sql]
+REVOCATIONS = [
+    _deactivate_in_bulk,
+    _deactivate_by_save,
+    _delete_token_in_bulk,
+    _delete_token_with_sql,
+]
 
 
 @pytest.mark.django_db
@@ -46,11 +50,19 @@ def test_next_request_is_refused(revoke, staff_user, staff_client):
 
 @pytest.mark.django_db
 def test_role_change_in_bulk_takes_effect_at_once(staff_user, staff_client):
-    assert staff_client.post("/api/departments/", {"code": "Y1", "name": "Y"},
-                             format="json").status_code == 201
+    assert (
+        staff_client.post(
+            "/api/departments/", {"code": "Y1", "name": "Y"}, format="json"
+        ).status_code
+        == 201
+    )
     User.objects.filter(pk=staff_user.pk).update(role="student")
-    assert staff_client.post("/api/departments/", {"code": "Y2", "name": "Y"},
-                             format="json").status_code == 403
+    assert (
+        staff_client.post(
+            "/api/departments/", {"code": "Y2", "name": "Y"}, format="json"
+        ).status_code
+        == 403
+    )
 
 
 def _get(url: str, token: str) -> int:
@@ -63,8 +75,9 @@ def _get(url: str, token: str) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("revoke", [_deactivate_in_bulk, _delete_token_in_bulk],
-                         ids=lambda f: f.__name__.strip("_"))
+@pytest.mark.parametrize(
+    "revoke", [_deactivate_in_bulk, _delete_token_in_bulk], ids=lambda f: f.__name__.strip("_")
+)
 def test_a_second_server_refuses_at_once(revoke, live_server, staff_user):
     """The live server answers from its own thread and database connection (and, when the
     suite runs with ``REDIS_URL``, shares the Redis cache with this process)."""

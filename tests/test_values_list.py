@@ -37,11 +37,12 @@ def everything(admin_user):
     factories.FacultyUnavailabilityFactory()
     linked = factories.StudentFactory(user=factories.UserFactory(role="student"))
     factories.FacultyFactory(user=factories.UserFactory(role="faculty"))
-    slot = factories.TimetableSlotFactory(offering=factories.OfferingFactory(batch=linked.batch,
-                                                                            group="G1"),
-                                          day=4, length=2)
-    factories.AttendanceFactory(slot=slot, student=linked, date=dt.date(2026, 3, 6),
-                                status="late", marked_by=admin_user)
+    slot = factories.TimetableSlotFactory(
+        offering=factories.OfferingFactory(batch=linked.batch, group="G1"), day=4, length=2
+    )
+    factories.AttendanceFactory(
+        slot=slot, student=linked, date=dt.date(2026, 3, 6), status="late", marked_by=admin_user
+    )
     factories.AttendanceFactory(slot=slot, date=dt.date(2026, 3, 13))
     factories.RoomFactory(kind="lab", building="")
     assert factories.TimetableSlotFactory._meta.model.objects.exists()
@@ -59,9 +60,7 @@ def test_values_pages_equal_serializer_output(url, everything, admin_client, adm
     # Instances from the view's own queryset: some fields are its annotations.
     queryset = viewset(request=SimpleNamespace(user=admin_user)).get_queryset()
     objects = {o.pk: o for o in queryset.filter(pk__in=[r["id"] for r in rows])}
-    expected = [
-        dict(serializer_class(objects[r["id"]]).data) for r in rows
-    ]
+    expected = [dict(serializer_class(objects[r["id"]]).data) for r in rows]
     # Through the same JSON renderer as the page, so dates and times compare as text.
     import json
 
@@ -71,14 +70,14 @@ def test_values_pages_equal_serializer_output(url, everything, admin_client, adm
 
 
 @pytest.mark.parametrize("url", sorted(VIEWSETS))
-def test_switched_off_the_serializer_serves_the_same_page(url, everything, admin_client,
-                                                         settings, monkeypatch):
+def test_switched_off_the_serializer_serves_the_same_page(
+    url, everything, admin_client, settings, monkeypatch
+):
     from sih28 import viewsets
 
     rendered = []
     real = viewsets.render_values
-    monkeypatch.setattr(viewsets, "render_values",
-                        lambda *a: rendered.append(url) or real(*a))
+    monkeypatch.setattr(viewsets, "render_values", lambda *a: rendered.append(url) or real(*a))
     from_values = admin_client.get(url).json()
     assert rendered == [url]
     settings.API_LIST_FROM_VALUES = False
@@ -120,8 +119,9 @@ def test_a_short_first_page_needs_no_count_query(everything, admin_client):
     assert second["next"] is None
 
 
-def test_large_counts_are_cached_and_zero_seconds_counts_every_time(everything, admin_client,
-                                                                    settings):
+def test_large_counts_are_cached_and_zero_seconds_counts_every_time(
+    everything, admin_client, settings
+):
     settings.API_COUNT_CACHE_MIN_ROWS = 1
     assert admin_client.get("/api/attendance/?page_size=1").json()["count"] == 2
     factories.AttendanceFactory()
@@ -141,8 +141,9 @@ def test_switched_off_a_short_first_page_is_counted(everything, admin_client, se
 
 
 @pytest.mark.parametrize("tz", ["UTC", "Asia/Kolkata", "America/New_York"])
-def test_timestamps_equal_serializer_output_in_any_time_zone(tz, settings, everything,
-                                                             admin_client):
+def test_timestamps_equal_serializer_output_in_any_time_zone(
+    tz, settings, everything, admin_client
+):
     import json
 
     from rest_framework.renderers import JSONRenderer
@@ -154,7 +155,8 @@ def test_timestamps_equal_serializer_output_in_any_time_zone(tz, settings, every
     rows = admin_client.get("/api/attendance/").json()["results"]
     expected = [dict(AttendanceSerializer(attendance_list().get(pk=r["id"])).data) for r in rows]
     assert [r["marked_at"] for r in rows] == [
-        r["marked_at"] for r in json.loads(JSONRenderer().render(expected))]
+        r["marked_at"] for r in json.loads(JSONRenderer().render(expected))
+    ]
     assert tz == "UTC" or not rows[0]["marked_at"].endswith("Z")
 
 

@@ -39,8 +39,10 @@ class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
         job = selectors.job_list().get(pk=job_id)
         return Response(serializers.GenerationJobSerializer(job).data, status=code)
 
-    @extend_schema(request=serializers.GenerationJobCreateSerializer,
-                   responses={202: serializers.GenerationJobSerializer})
+    @extend_schema(
+        request=serializers.GenerationJobCreateSerializer,
+        responses={202: serializers.GenerationJobSerializer},
+    )
     def create(self, request: Request) -> Response:
         data = serializers.GenerationJobCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -60,24 +62,39 @@ class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
         return self._job_response(job.pk)
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=list(exports.FORMATS),
-                                     default="csv")],
-        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "text/calendar"): OpenApiTypes.STR,
-                   (200, "application/json"): OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter("format", OpenApiTypes.STR, enum=list(exports.FORMATS), default="csv")
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "text/calendar"): OpenApiTypes.STR,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            400: OpenApiTypes.OBJECT,
+        },
     )
-    @action(detail=True, methods=["get"], content_negotiation_class=_ExportNegotiation,
-            filter_backends=[], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        content_negotiation_class=_ExportNegotiation,
+        filter_backends=[],
+        pagination_class=None,
+    )
     def export(self, request: Request, pk: str | None = None) -> HttpResponse | Response:
         """The job's timetable as CSV (one row per slot), iCalendar (weekly events) or JSON."""
         fmt = request.query_params.get("format", "csv")
         if fmt not in exports.FORMATS:
-            return Response({"detail": f"Unknown format {fmt!r}; use one of: "
-                                       f"{', '.join(exports.FORMATS)}."},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": f"Unknown format {fmt!r}; use one of: {', '.join(exports.FORMATS)}."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         job = self.get_object()
-        result = exports.render(fmt, selectors.export_slots(job_id=job.pk), selectors.time_grid(),
-                                name=f"Timetable (job {job.pk})",
-                                timezone_name=settings.TIME_ZONE)
+        result = exports.render(
+            fmt,
+            selectors.export_slots(job_id=job.pk),
+            selectors.time_grid(),
+            name=f"Timetable (job {job.pk})",
+            timezone_name=settings.TIME_ZONE,
+        )
         return exports.http_response(result, f"timetable-job-{job.pk}")
 
 
@@ -90,8 +107,9 @@ class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.slot_list(user=self.request.user)
 
 
-class AttendanceViewSet(ValuesListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+class AttendanceViewSet(
+    ValuesListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """List and read attendance; ``POST`` marks a whole class for a slot and date."""
 
     serializer_class = serializers.AttendanceSerializer
@@ -103,8 +121,10 @@ class AttendanceViewSet(ValuesListMixin, mixins.ListModelMixin, mixins.RetrieveM
     def get_queryset(self):
         return selectors.attendance_list(user=self.request.user)
 
-    @extend_schema(request=serializers.AttendanceMarkSerializer,
-                   responses=serializers.AttendanceSerializer(many=True))
+    @extend_schema(
+        request=serializers.AttendanceMarkSerializer,
+        responses=serializers.AttendanceSerializer(many=True),
+    )
     def create(self, request: Request) -> Response:
         data = serializers.AttendanceMarkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -114,8 +134,10 @@ class AttendanceViewSet(ValuesListMixin, mixins.ListModelMixin, mixins.RetrieveM
             date=data.validated_data["date"],
             entries=[(e["student"], e["status"]) for e in data.validated_data["entries"]],
         )
-        return Response(serializers.AttendanceSerializer(records, many=True).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            serializers.AttendanceSerializer(records, many=True).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class FacultyWorkloadView(generics.ListAPIView):

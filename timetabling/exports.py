@@ -58,8 +58,9 @@ class Export:
 
 
 def _ordered(slots: Iterable[TimetableSlot]) -> list[TimetableSlot]:
-    return sorted(slots, key=lambda s: (s.day, s.period, s.batch.code,
-                                        s.offering.subject.code, s.pk or 0))
+    return sorted(
+        slots, key=lambda s: (s.day, s.period, s.batch.code, s.offering.subject.code, s.pk or 0)
+    )
 
 
 def session_times(slot: TimetableSlot, times: TimeGrid) -> tuple[dt.time, dt.time] | None:
@@ -77,8 +78,18 @@ def session_times(slot: TimetableSlot, times: TimeGrid) -> tuple[dt.time, dt.tim
 def csv_rows(slots: Iterable[TimetableSlot]) -> list[list[str]]:
     """The contract's rows (without header), every cell formula-neutralised."""
     return [
-        [safe_cell(v) for v in (s.batch.code, s.offering.subject.code, s.faculty.employee_id,
-                                s.room.code, Day(s.day).label, s.period, s.length)]
+        [
+            safe_cell(v)
+            for v in (
+                s.batch.code,
+                s.offering.subject.code,
+                s.faculty.employee_id,
+                s.room.code,
+                Day(s.day).label,
+                s.period,
+                s.length,
+            )
+        ]
         for s in _ordered(slots)
     ]
 
@@ -99,17 +110,19 @@ def json_rows(slots: Iterable[TimetableSlot], times: TimeGrid) -> list[dict]:
     rows = []
     for s in _ordered(slots):
         span = session_times(s, times)
-        rows.append({
-            "batch": s.batch.code,
-            "subject": s.offering.subject.code,
-            "faculty": s.faculty.employee_id,
-            "room": s.room.code,
-            "day": Day(s.day).label,
-            "period": s.period,
-            "length": s.length,
-            "start": f"{span[0]:%H:%M}" if span else None,
-            "end": f"{span[1]:%H:%M}" if span else None,
-        })
+        rows.append(
+            {
+                "batch": s.batch.code,
+                "subject": s.offering.subject.code,
+                "faculty": s.faculty.employee_id,
+                "room": s.room.code,
+                "day": Day(s.day).label,
+                "period": s.period,
+                "length": s.length,
+                "start": f"{span[0]:%H:%M}" if span else None,
+                "end": f"{span[1]:%H:%M}" if span else None,
+            }
+        )
     return rows
 
 
@@ -122,8 +135,14 @@ def to_json(slots: Iterable[TimetableSlot], times: TimeGrid) -> str:
 
 def ics_escape(text: str) -> str:
     """Escape a TEXT value (RFC 5545 3.3.11)."""
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def ics_fold(line: str) -> str:
@@ -166,8 +185,7 @@ def _sessions(slots: Iterable[TimetableSlot]) -> list[list[TimetableSlot]]:
     """Slots grouped into sessions: a combined class's per-batch slots are one session."""
     groups: dict[tuple, list[TimetableSlot]] = {}
     for s in _ordered(slots):
-        key = (s.job_id, s.day, s.period, s.length, s.faculty_id, s.room_id,
-               s.offering.subject_id)
+        key = (s.job_id, s.day, s.period, s.length, s.faculty_id, s.room_id, s.offering.subject_id)
         groups.setdefault(key, []).append(s)
     return list(groups.values())
 
@@ -190,9 +208,11 @@ def _event_lines(session: list[TimetableSlot], times: TimeGrid, today: dt.date) 
     rrule = "RRULE:FREQ=WEEKLY"
     if job.term_end:
         rrule += f";UNTIL={job.term_end:%Y%m%d}T235959"
-    description = (f"{subject.code} {subject.name}\n"
-                   f"Faculty: {head.faculty.name} ({head.faculty.employee_id})\n"
-                   f"Batch: {batches}\nRoom: {head.room.code}")
+    description = (
+        f"{subject.code} {subject.name}\n"
+        f"Faculty: {head.faculty.name} ({head.faculty.employee_id})\n"
+        f"Batch: {batches}\nRoom: {head.room.code}"
+    )
     return [
         "BEGIN:VEVENT",
         f"UID:sih28-job{head.job_id}-slot{head.pk}@sih28",
@@ -208,8 +228,14 @@ def _event_lines(session: list[TimetableSlot], times: TimeGrid, today: dt.date) 
     ]
 
 
-def to_ics(slots: Iterable[TimetableSlot], times: TimeGrid, *, name: str = "Timetable",
-           timezone_name: str | None = None, today: dt.date | None = None) -> str:
+def to_ics(
+    slots: Iterable[TimetableSlot],
+    times: TimeGrid,
+    *,
+    name: str = "Timetable",
+    timezone_name: str | None = None,
+    today: dt.date | None = None,
+) -> str:
     """A VCALENDAR with one weekly recurring VEVENT per session.
 
     DTSTART is the first occurrence of the session's weekday on or after its job's
@@ -240,9 +266,15 @@ def ics_event_count(slots: Iterable[TimetableSlot]) -> int:
 # --- one entry point -----------------------------------------------------------------------
 
 
-def render(fmt: str, slots: Iterable[TimetableSlot], times: TimeGrid, *,
-           name: str = "Timetable", timezone_name: str | None = None,
-           today: dt.date | None = None) -> Export:
+def render(
+    fmt: str,
+    slots: Iterable[TimetableSlot],
+    times: TimeGrid,
+    *,
+    name: str = "Timetable",
+    timezone_name: str | None = None,
+    today: dt.date | None = None,
+) -> Export:
     """Render ``slots`` in ``fmt`` (``csv``, ``ics`` or ``json``)."""
     slots = list(slots)
     if fmt == "csv":

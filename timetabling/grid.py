@@ -60,8 +60,9 @@ class TimetableGrid:
     sessions: int
 
 
-def week_grid(slots: list[TimetableSlot],
-              times: dict[tuple[int, int], tuple[dt.time, dt.time]]) -> TimetableGrid:
+def week_grid(
+    slots: list[TimetableSlot], times: dict[tuple[int, int], tuple[dt.time, dt.time]]
+) -> TimetableGrid:
     """Lay sessions out as a weekly grid: days across, periods (and breaks) down."""
     covered_periods = {(s.day, p) for s in slots for p in range(s.period, s.period + s.length)}
     days = sorted({d for d, _ in times} | {d for d, _ in covered_periods}) or list(range(5))
@@ -94,10 +95,18 @@ def week_grid(slots: list[TimetableSlot],
             entries[key].batches.append(s.batch.code)
             continue
         subject = s.offering.subject
-        entries[key] = GridEntry(subject.code, subject.name, subject.kind == "lab",
-                                 s.faculty.employee_id, s.faculty.name, [s.batch.code],
-                                 s.room.code, s.period, s.length,
-                                 combined=bool(s.offering.group))
+        entries[key] = GridEntry(
+            subject.code,
+            subject.name,
+            subject.kind == "lab",
+            s.faculty.employee_id,
+            s.faculty.name,
+            [s.batch.code],
+            s.room.code,
+            s.period,
+            s.length,
+            combined=bool(s.offering.group),
+        )
 
     origin: dict[tuple[int, int], GridCell] = {}  # (day, row) -> the cell starting there
     owner: dict[tuple[int, int], GridCell] = {}  # (day, row) -> the cell covering it
@@ -128,5 +137,4 @@ def week_grid(slots: list[TimetableSlot],
                     cell.times = f"{own[0]:%H:%M}–{own[1]:%H:%M}"
             cells.append(cell)
         rows.append(GridRow(kind, period, start, end, cells))
-    return TimetableGrid(days=[(d, Day(d).label) for d in days], rows=rows,
-                         sessions=len(entries))
+    return TimetableGrid(days=[(d, Day(d).label) for d in days], rows=rows, sessions=len(entries))

@@ -27,20 +27,26 @@ class GenerationJob(models.Model):
     department or one batch. Everything outside the scope stays as published.
     """
 
-    status = models.CharField(max_length=16, choices=JobStatus.choices,
-                              default=JobStatus.PENDING)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
     semester = models.PositiveSmallIntegerField(null=True, blank=True)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="generation_jobs")
-    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="generation_jobs")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="generation_jobs"
+    )
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="generation_jobs"
+    )
     time_limit_s = models.PositiveIntegerField(default=60)
     params = models.JSONField(default=dict, blank=True)
     progress = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="generation_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="generation_jobs",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -59,14 +65,17 @@ class GenerationJob(models.Model):
             models.Index(fields=["semester", "department", "batch"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=JobStatus.values),
-                                   name="job_status_valid"),
-            models.CheckConstraint(condition=Q(time_limit_s__gt=0),
-                                   name="job_time_limit_positive"),
-            models.CheckConstraint(condition=Q(department__isnull=True) | Q(batch__isnull=True),
-                                   name="job_scope_department_or_batch"),
             models.CheckConstraint(
-                condition=Q(term_start__isnull=True) | Q(term_end__isnull=True)
+                condition=Q(status__in=JobStatus.values), name="job_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(time_limit_s__gt=0), name="job_time_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(department__isnull=True) | Q(batch__isnull=True),
+                name="job_scope_department_or_batch",
+            ),
+            models.CheckConstraint(
+                condition=Q(term_start__isnull=True)
+                | Q(term_end__isnull=True)
                 | Q(term_end__gte=models.F("term_start")),
                 name="job_term_end_after_start",
             ),
@@ -139,8 +148,9 @@ class Attendance(models.Model):
     slot = models.ForeignKey(TimetableSlot, on_delete=models.PROTECT, related_name="attendance")
     date = models.DateField()
     status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="+")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     marked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -154,10 +164,12 @@ class Attendance(models.Model):
             models.Index(fields=["status"]),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["student", "slot", "date"],
-                                    name="attendance_once_per_student_slot_date"),
-            models.CheckConstraint(condition=Q(status__in=AttendanceStatus.values),
-                                   name="attendance_status_valid"),
+            models.UniqueConstraint(
+                fields=["student", "slot", "date"], name="attendance_once_per_student_slot_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AttendanceStatus.values), name="attendance_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,8 +13,11 @@ urlpatterns = [
 
 for _kind in ("batch", "faculty", "room"):
     urlpatterns += [
-        path(f"{_kind}/<str:key>/", pages.timetable, {"kind": _kind},
-             name=f"timetable-{_kind}"),
-        re_path(rf"^{_kind}/(?P<key>[^/]+)\.(?P<fmt>csv|ics|json)$", pages.timetable_export,
-                {"kind": _kind}, name=f"timetable-{_kind}-export"),
+        path(f"{_kind}/<str:key>/", pages.timetable, {"kind": _kind}, name=f"timetable-{_kind}"),
+        re_path(
+            rf"^{_kind}/(?P<key>[^/]+)\.(?P<fmt>csv|ics|json)$",
+            pages.timetable_export,
+            {"kind": _kind},
+            name=f"timetable-{_kind}-export",
+        ),
     ]

@@ -34,8 +34,12 @@ class _Refused(Exception):
 
 
 def _message(request: HttpRequest, refused: _Refused) -> HttpResponse:
-    return render(request, "timetabling/message.html",
-                  {"title": refused.title, "text": refused.text}, status=refused.status)
+    return render(
+        request,
+        "timetabling/message.html",
+        {"title": refused.title, "text": refused.text},
+        status=refused.status,
+    )
 
 
 def _job(request: HttpRequest) -> GenerationJob | None:
@@ -44,9 +48,12 @@ def _job(request: HttpRequest) -> GenerationJob | None:
     if not raw:
         return None
     if not is_manager(request.user):
-        raise _Refused(403, "Not allowed",
-                       "Only admin and staff can see draft timetables. Remove ?job= from the "
-                       "address to see the published timetable.")
+        raise _Refused(
+            403,
+            "Not allowed",
+            "Only admin and staff can see draft timetables. Remove ?job= from the "
+            "address to see the published timetable.",
+        )
     job = GenerationJob.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
     if job is None:
         raise _Refused(404, "No such job", f"There is no generation job {raw}.")
@@ -83,8 +90,10 @@ def _subject(kind: str, key: str) -> Batch | Faculty | Room:
 
 def _title(kind: str, obj: Batch | Faculty | Room) -> tuple[str, str]:
     if kind == "batch":
-        return (f"{obj.code} · {obj.name}",
-                f"{obj.department.name} · semester {obj.semester} · {obj.size} students")
+        return (
+            f"{obj.code} · {obj.name}",
+            f"{obj.department.name} · semester {obj.semester} · {obj.size} students",
+        )
     if kind == "faculty":
         return f"{obj.name} ({obj.employee_id})", obj.department.name
     building = f" · {obj.building}" if obj.building else ""
@@ -92,8 +101,11 @@ def _title(kind: str, obj: Batch | Faculty | Room) -> tuple[str, str]:
 
 
 # Django admin's login admits only ``is_staff`` users; faculty and students sign in here.
-login_page = LoginView.as_view(template_name="timetabling/login.html",
-                               redirect_authenticated_user=True, next_page="timetable-index")
+login_page = LoginView.as_view(
+    template_name="timetabling/login.html",
+    redirect_authenticated_user=True,
+    next_page="timetable-index",
+)
 
 
 @login_required(login_url=LOGIN_URL)
@@ -131,12 +143,21 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     grid = week_grid(list(selectors.export_slots(**slots_of)), selectors.time_grid())
     title, subtitle = _title(kind, obj)
     query = f"?job={job.pk}" if job else ""
-    links = {fmt: reverse(f"timetable-{kind}-export", kwargs={"key": key, "fmt": fmt}) + query
-             for fmt in ("ics", "csv")}
+    links = {
+        fmt: reverse(f"timetable-{kind}-export", kwargs={"key": key, "fmt": fmt}) + query
+        for fmt in ("ics", "csv")
+    }
     context = {
-        "kind": kind, "obj": obj, "title": title, "subtitle": subtitle, "job": job,
+        "kind": kind,
+        "obj": obj,
+        "title": title,
+        "subtitle": subtitle,
+        "job": job,
         "job_row": JobRow.of(job),
-        "grid": grid, "query": query, "ics_url": links["ics"], "csv_url": links["csv"],
+        "grid": grid,
+        "query": query,
+        "ics_url": links["ics"],
+        "csv_url": links["csv"],
     }
     return render(request, "timetabling/timetable.html", context)
 
@@ -150,8 +171,9 @@ def timetable_export(request: HttpRequest, kind: str, key: str, fmt: str) -> Htt
     slots = selectors.export_slots(**slots_of)
     title, _ = _title(kind, obj)
     try:
-        result = exports.render(fmt, slots, selectors.time_grid(), name=title,
-                                timezone_name=settings.TIME_ZONE)
+        result = exports.render(
+            fmt, slots, selectors.time_grid(), name=title, timezone_name=settings.TIME_ZONE
+        )
     except ApplicationError as exc:
         return _message(request, _Refused(409, "Cannot export", exc.message))
     suffix = f"-job{job.pk}" if job else ""

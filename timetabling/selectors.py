@@ -81,8 +81,9 @@ def faculty_workload() -> QuerySet[Faculty]:
         Faculty.objects.select_related("department")
         .annotate(
             sessions=Count("slots", filter=active),
-            periods=Coalesce(Sum("slots__length", filter=active), Value(0),
-                             output_field=IntegerField()),
+            periods=Coalesce(
+                Sum("slots__length", filter=active), Value(0), output_field=IntegerField()
+            ),
         )
         .order_by("employee_id")
     )
@@ -92,9 +93,13 @@ def faculty_workload() -> QuerySet[Faculty]:
 # --- Timetable exports and pages -----------------------------------------------------------
 
 
-def export_slots(*, job_id: int | None = None, batch_id: int | None = None,
-                 faculty_id: int | None = None,
-                 room_id: int | None = None) -> QuerySet[TimetableSlot]:
+def export_slots(
+    *,
+    job_id: int | None = None,
+    batch_id: int | None = None,
+    faculty_id: int | None = None,
+    room_id: int | None = None,
+) -> QuerySet[TimetableSlot]:
     """Slots of job ``job_id`` (a draft or published run), or else the published timetable,
     optionally narrowed to one batch, faculty member or room; joins for the exports applied."""
     qs = slot_list()
@@ -113,7 +118,8 @@ def time_grid() -> dict[tuple[int, int], tuple[dt.time, dt.time]]:
     return {
         (day, period): (start, end)
         for day, period, start, end in TimeSlot.objects.values_list(
-            "day", "period", "start_time", "end_time")
+            "day", "period", "start_time", "end_time"
+        )
     }
 
 
@@ -122,13 +128,16 @@ def timetable_directory() -> dict[str, dict[str, list]]:
     (three queries)."""
     batches: dict[str, list[Batch]] = {}
     for batch in Batch.objects.select_related("department").order_by(
-            "department__code", "semester", "code"):
+        "department__code", "semester", "code"
+    ):
         batches.setdefault(f"{batch.department.code} · {batch.department.name}", []).append(batch)
     faculty: dict[str, list[Faculty]] = {}
     for member in Faculty.objects.select_related("department").order_by(
-            "department__code", "name", "employee_id"):
-        faculty.setdefault(f"{member.department.code} · {member.department.name}",
-                           []).append(member)
+        "department__code", "name", "employee_id"
+    ):
+        faculty.setdefault(f"{member.department.code} · {member.department.name}", []).append(
+            member
+        )
     rooms: dict[str, list[Room]] = {}
     for room in Room.objects.order_by("building", "code"):
         rooms.setdefault(room.building or "Other rooms", []).append(room)

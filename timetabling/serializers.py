@@ -19,10 +19,12 @@ class JobMetricsSerializer(serializers.Serializer):
 
     status = serializers.CharField(help_text="The solver's status: OPTIMAL or FEASIBLE.")
     hard_violations = serializers.IntegerField(
-        help_text="Hard rules broken, counted by the independent evaluator (0).")
+        help_text="Hard rules broken, counted by the independent evaluator (0)."
+    )
     hard_by_kind = serializers.DictField(child=serializers.IntegerField())
-    penalties = serializers.DictField(child=PenaltyCountSerializer(),
-                                      help_text="Soft penalties by name.")
+    penalties = serializers.DictField(
+        child=PenaltyCountSerializer(), help_text="Soft penalties by name."
+    )
     soft_penalty = serializers.IntegerField(help_text="Sum of count x weight.")
     objective = serializers.FloatField(allow_null=True)
     bound = serializers.FloatField(allow_null=True)
@@ -34,11 +36,13 @@ class JobMetricsSerializer(serializers.Serializer):
     sessions = serializers.IntegerField()
     slots = serializers.IntegerField()
     fixed_sessions = serializers.IntegerField(
-        help_text="Published sessions outside the scope that stayed fixed.")
+        help_text="Published sessions outside the scope that stayed fixed."
+    )
     stay_close = serializers.BooleanField()
     moved = serializers.IntegerField(
-        allow_null=True, help_text="Published sessions of the scope that moved (null: none "
-                                   "were published).")
+        allow_null=True,
+        help_text="Published sessions of the scope that moved (null: none were published).",
+    )
     previous_sessions = serializers.IntegerField()
     build_time_s = serializers.FloatField()
     save_time_s = serializers.FloatField()
@@ -54,10 +58,29 @@ class GenerationJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GenerationJob
-        fields = ["id", "status", "scope", "semester", "department", "batch", "time_limit_s",
-                  "params", "progress", "metrics", "error", "created_by", "created_at",
-                  "started_at", "finished_at", "heartbeat_at", "cancel_requested",
-                  "published_at", "published", "term_start", "term_end"]
+        fields = [
+            "id",
+            "status",
+            "scope",
+            "semester",
+            "department",
+            "batch",
+            "time_limit_s",
+            "params",
+            "progress",
+            "metrics",
+            "error",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+            "cancel_requested",
+            "published_at",
+            "published",
+            "term_start",
+            "term_end",
+        ]
         read_only_fields = fields
 
     def get_published(self, job: GenerationJob) -> bool:
@@ -72,10 +95,10 @@ class GenerationJobSerializer(serializers.ModelSerializer):
 
 class GenerationJobCreateSerializer(serializers.Serializer):
     semester = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    department = serializers.CharField(max_length=32, required=False, allow_null=True,
-                                       allow_blank=True)
-    batch = serializers.CharField(max_length=32, required=False, allow_null=True,
-                                  allow_blank=True)
+    department = serializers.CharField(
+        max_length=32, required=False, allow_null=True, allow_blank=True
+    )
+    batch = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
     time_limit_s = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     stay_close = serializers.BooleanField(required=False, default=False)
     term_start = serializers.DateField(required=False, allow_null=True)
@@ -91,9 +114,24 @@ class TimetableSlotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TimetableSlot
-        fields = ["id", "job", "offering", "subject", "batch", "batch_code", "faculty",
-                  "faculty_code", "room", "room_code", "day", "day_name", "period", "length",
-                  "active", "primary"]
+        fields = [
+            "id",
+            "job",
+            "offering",
+            "subject",
+            "batch",
+            "batch_code",
+            "faculty",
+            "faculty_code",
+            "room",
+            "room_code",
+            "day",
+            "day_name",
+            "period",
+            "length",
+            "active",
+            "primary",
+        ]
         read_only_fields = fields
 
 
@@ -104,8 +142,17 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attendance
-        fields = ["id", "student", "roll_number", "slot", "subject", "date", "status",
-                  "marked_by", "marked_at"]
+        fields = [
+            "id",
+            "student",
+            "roll_number",
+            "slot",
+            "subject",
+            "date",
+            "status",
+            "marked_by",
+            "marked_at",
+        ]
         read_only_fields = fields
 
 

@@ -37,11 +37,7 @@ def attendance_mark(
     The date must fall on the slot's weekday and inside its timetable's term, and every
     student must belong to the slot's batch.
     """
-    slot = (
-        TimetableSlot.objects.select_related("faculty", "job")
-        .filter(pk=slot_id)
-        .first()
-    )
+    slot = TimetableSlot.objects.select_related("faculty", "job").filter(pk=slot_id).first()
     if slot is None:
         raise NotFoundError(f"Timetable slot {slot_id} does not exist.")
     role = role_of(user)
@@ -51,8 +47,7 @@ def attendance_mark(
     elif role not in MANAGERS:
         raise AttendanceForbidden("Your role cannot mark attendance.")
     if not slot.active:
-        raise AttendanceError("Attendance can be marked only for slots of the published "
-                              "timetable.")
+        raise AttendanceError("Attendance can be marked only for slots of the published timetable.")
     if date.weekday() != slot.day:
         raise AttendanceError(
             f"{date.isoformat()} is a {Day(date.weekday()).label}, but this slot is on "
@@ -72,9 +67,7 @@ def attendance_mark(
             raise AttendanceError(f"Unknown status {status!r}.")
         statuses[student_id] = status
     in_batch = set(
-        Student.objects.filter(pk__in=statuses, batch_id=slot.batch_id).values_list(
-            "pk", flat=True
-        )
+        Student.objects.filter(pk__in=statuses, batch_id=slot.batch_id).values_list("pk", flat=True)
     )
     strangers = sorted(set(statuses) - in_batch)
     if strangers:
@@ -86,8 +79,9 @@ def attendance_mark(
     now = timezone.now()
     Attendance.objects.bulk_create(
         [
-            Attendance(student_id=sid, slot=slot, date=date, status=status, marked_by=user,
-                       marked_at=now)
+            Attendance(
+                student_id=sid, slot=slot, date=date, status=status, marked_by=user, marked_at=now
+            )
             for sid, status in statuses.items()
         ],
         update_conflicts=True,
@@ -95,6 +89,7 @@ def attendance_mark(
         update_fields=["status", "marked_by", "marked_at"],
     )
     return list(
-        attendance_list().filter(slot=slot, date=date, student_id__in=statuses)
+        attendance_list()
+        .filter(slot=slot, date=date, student_id__in=statuses)
         .order_by("student_id")
     )

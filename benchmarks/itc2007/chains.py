@@ -122,9 +122,7 @@ def chain(path: Path, start: list[Placed], seed: int, seconds: float, sets: dict
     placed, _, _ = anneal.anneal(
         prepare(problem), start, chains=1, seed=seed, clock=clock, deadline=seconds
     )
-    sessions = [
-        Session(problem.classes[c].id, d, p, problem.rooms[r].id) for c, d, p, r in placed
-    ]
+    sessions = [Session(problem.classes[c].id, d, p, problem.rooms[r].id) for c, d, p, r in placed]
     ev = evaluate(problem, sessions)
     assert ev.hard_total == 0, "the annealer returned a timetable with clashes"
     return ev.soft_total

@@ -19,8 +19,9 @@ def test_anonymous_requests_get_401(api_client):
 
 def test_token_login_and_use(api_client):
     factories.UserFactory(username="ops", role="staff")
-    response = api_client.post("/api/auth/token/", {"username": "ops",
-                                                    "password": "pass-word-123"}, format="json")
+    response = api_client.post(
+        "/api/auth/token/", {"username": "ops", "password": "pass-word-123"}, format="json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -29,8 +30,9 @@ def test_token_login_and_use(api_client):
 
 def test_wrong_password_is_400_json(api_client):
     factories.UserFactory(username="ops")
-    response = api_client.post("/api/auth/token/", {"username": "ops", "password": "nope"},
-                               format="json")
+    response = api_client.post(
+        "/api/auth/token/", {"username": "ops", "password": "nope"}, format="json"
+    )
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
 
@@ -42,8 +44,9 @@ def test_token_endpoint_is_rate_limited(api_client, monkeypatch):
     monkeypatch.setattr(SimpleRateThrottle, "timer", staticmethod(lambda: 60 * 29_000_000 + 30.0))
     factories.UserFactory(username="ops")
     codes = [
-        api_client.post("/api/auth/token/", {"username": "ops", "password": f"guess{i}"},
-                        format="json").status_code
+        api_client.post(
+            "/api/auth/token/", {"username": "ops", "password": f"guess{i}"}, format="json"
+        ).status_code
         for i in range(15)
     ]
     assert codes[0] == 400
@@ -51,8 +54,9 @@ def test_token_endpoint_is_rate_limited(api_client, monkeypatch):
 
 
 def test_admin_creates_and_updates_master_data(admin_client):
-    response = admin_client.post("/api/departments/", {"code": "CSE", "name": "Computing"},
-                                 format="json")
+    response = admin_client.post(
+        "/api/departments/", {"code": "CSE", "name": "Computing"}, format="json"
+    )
     assert response.status_code == 201, response.content
     response = admin_client.post(
         "/api/rooms/", {"code": "L1", "capacity": 60, "kind": "lab"}, format="json"
@@ -65,8 +69,9 @@ def test_admin_creates_and_updates_master_data(admin_client):
     )
     assert response.status_code == 201, response.content
     assert response.json()["department"] == "CSE"
-    response = admin_client.patch(f"/api/rooms/{Room.objects.get().pk}/", {"capacity": 80},
-                                  format="json")
+    response = admin_client.patch(
+        f"/api/rooms/{Room.objects.get().pk}/", {"capacity": 80}, format="json"
+    )
     assert response.status_code == 200
     assert Room.objects.get().capacity == 80
 
@@ -94,12 +99,27 @@ def test_students_see_only_themselves(student_client, student_user, staff_client
         ("/api/rooms/", {"code": "R", "capacity": "many", "kind": "lecture"}, "capacity"),
         ("/api/rooms/", {"code": "R", "capacity": 0, "kind": "lecture"}, "capacity"),
         ("/api/rooms/", {"code": "R", "capacity": 10, "kind": "garage"}, "kind"),
-        ("/api/batches/", {"code": "B", "name": "B", "department": "NOPE", "semester": 1,
-                           "size": 5}, "department"),
-        ("/api/timeslots/", {"day": 0, "period": 1, "start_time": "10:00",
-                             "end_time": "09:00"}, "end_time"),
-        ("/api/subjects/", {"code": "S", "name": "S", "department": "NOPE", "kind": "theory",
-                            "sessions_per_week": 2}, "department"),
+        (
+            "/api/batches/",
+            {"code": "B", "name": "B", "department": "NOPE", "semester": 1, "size": 5},
+            "department",
+        ),
+        (
+            "/api/timeslots/",
+            {"day": 0, "period": 1, "start_time": "10:00", "end_time": "09:00"},
+            "end_time",
+        ),
+        (
+            "/api/subjects/",
+            {
+                "code": "S",
+                "name": "S",
+                "department": "NOPE",
+                "kind": "theory",
+                "sessions_per_week": 2,
+            },
+            "department",
+        ),
     ],
 )
 def test_bad_input_names_the_field(admin_client, url, payload, field):
@@ -109,8 +129,9 @@ def test_bad_input_names_the_field(admin_client, url, payload, field):
 
 
 def test_malformed_json_is_400(admin_client):
-    response = admin_client.generic("POST", "/api/departments/", "{not json",
-                                    content_type="application/json")
+    response = admin_client.generic(
+        "POST", "/api/departments/", "{not json", content_type="application/json"
+    )
     assert response.status_code == 400
     assert "JSON" in response.json()["detail"]
 
@@ -169,11 +190,16 @@ def test_openapi_schema_and_docs(admin_client):
     assert schema.status_code == 200
     assert set(schema.json()["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
     paths = schema.json()["paths"]
-    for path in ["/api/faculty/", "/api/students/", "/api/attendance/",
-                 "/api/timetable-slots/", "/api/generation-jobs/", "/api/faculty/workload/"]:
+    for path in [
+        "/api/faculty/",
+        "/api/students/",
+        "/api/attendance/",
+        "/api/timetable-slots/",
+        "/api/generation-jobs/",
+        "/api/faculty/workload/",
+    ]:
         assert path in paths
     assert admin_client.get("/api/docs/").status_code == 200
-
 
 
 def test_user_throttle_refuses_beyond_its_rate(admin_client, monkeypatch):
@@ -187,18 +213,22 @@ def test_user_throttle_refuses_beyond_its_rate(admin_client, monkeypatch):
     assert response.json()["detail"]
 
 
-def test_throttle_keys_name_no_client_address(api_client, admin_client, admin_user,
-                                              monkeypatch):
+def test_throttle_keys_name_no_client_address(api_client, admin_client, admin_user, monkeypatch):
     """Cache keys reach traces (Redis span descriptions): no IP address or user id in them."""
     from django.core.cache import cache
 
     keys = []
     for name in ("get", "set"):
         real = getattr(cache, name)
-        monkeypatch.setattr(cache, name, lambda key, *a, _real=real, **k: keys.append(key)
-                            or _real(key, *a, **k))
-    api_client.post("/api/auth/token/", {"username": "x", "password": "y"}, format="json",
-                    REMOTE_ADDR="203.0.113.77")
+        monkeypatch.setattr(
+            cache, name, lambda key, *a, _real=real, **k: keys.append(key) or _real(key, *a, **k)
+        )
+    api_client.post(
+        "/api/auth/token/",
+        {"username": "x", "password": "y"},
+        format="json",
+        REMOTE_ADDR="203.0.113.77",
+    )
     admin_client.get("/api/departments/")
     throttle_keys = [k for k in keys if k.startswith("throttle")]
     assert len({k for k in throttle_keys}) == 2  # the auth scope and the user

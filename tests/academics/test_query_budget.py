@@ -24,8 +24,12 @@ def _timeslots(n: int) -> None:
 
     start = TimeSlot.objects.count()
     for i in range(start, start + n):
-        factories.TimeSlotFactory(day=i // 8, period=i % 8 + 1,
-                                  start_time=dt.time(8 + i % 8), end_time=dt.time(8 + i % 8, 50))
+        factories.TimeSlotFactory(
+            day=i // 8,
+            period=i % 8 + 1,
+            start_time=dt.time(8 + i % 8),
+            end_time=dt.time(8 + i % 8, 50),
+        )
 
 
 SEEDERS = {
@@ -41,7 +45,8 @@ SEEDERS = {
     "/api/students/": lambda n: factories.StudentFactory.create_batch(n),
     "/api/offerings/": lambda n: factories.OfferingFactory.create_batch(n),
     "/api/generation-jobs/": lambda n: factories.GenerationJobFactory.create_batch(
-        n, department=factories.DepartmentFactory()),
+        n, department=factories.DepartmentFactory()
+    ),
     "/api/timetable-slots/": lambda n: factories.TimetableSlotFactory.create_batch(n),
     "/api/attendance/": _attendance,
     "/api/faculty/workload/": lambda n: factories.TimetableSlotFactory.create_batch(n),

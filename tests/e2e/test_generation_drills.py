@@ -39,13 +39,17 @@ def _wait_for(job_id: int, done, timeout: float, what: str) -> GenerationJob:
             return job
         time.sleep(0.2)
     job = GenerationJob.objects.get(pk=job_id)
-    raise AssertionError(f"job {job_id} never {what} within {timeout} s: {job.status} "
-                         f"{job.progress} {job.error}")
+    raise AssertionError(
+        f"job {job_id} never {what} within {timeout} s: {job.status} {job.progress} {job.error}"
+    )
 
 
 def _published() -> set[tuple]:
-    return set(TimetableSlot.objects.filter(active=True).values_list(
-        "pk", "job_id", "batch_id", "day", "period", "room_id"))
+    return set(
+        TimetableSlot.objects.filter(active=True).values_list(
+            "pk", "job_id", "batch_id", "day", "period", "room_id"
+        )
+    )
 
 
 def _publish_a_timetable() -> GenerationJob:
@@ -68,8 +72,12 @@ def test_a_killed_worker_does_not_leave_the_job_running(celery_workers):
     response = client.post("/api/generation-jobs/", {"time_limit_s": 5}, format="json")
     assert response.status_code == 202, response.json()
     job_id = response.json()["id"]
-    _wait_for(job_id, lambda j: j.status == JobStatus.RUNNING
-              and j.progress.get("phase") == "solving", 30, "started solving")
+    _wait_for(
+        job_id,
+        lambda j: j.status == JobStatus.RUNNING and j.progress.get("phase") == "solving",
+        30,
+        "started solving",
+    )
     time.sleep(1)
     first.kill()
     killed = GenerationJob.objects.get(pk=job_id)
@@ -78,8 +86,9 @@ def test_a_killed_worker_does_not_leave_the_job_running(celery_workers):
 
     time.sleep(2.5)  # past the visibility timeout: the message is visible again
     celery_workers.start(**env)
-    job = _wait_for(job_id, lambda j: j.status in generation.FINISHED_STATUSES, 60,
-                    "finished after the restart")
+    job = _wait_for(
+        job_id, lambda j: j.status in generation.FINISHED_STATUSES, 60, "finished after the restart"
+    )
     assert job.status == JobStatus.COMPLETED, job.error
     assert job.params["attempts"] == 2
     assert job.metrics["hard_violations"] == 0
@@ -88,16 +97,14 @@ def test_a_killed_worker_does_not_leave_the_job_running(celery_workers):
     assert client.get(f"/api/generation-jobs/{job_id}/").json()["status"] == "COMPLETED"
 
 
-def test_a_killed_worker_without_redelivery_is_failed_by_the_stale_check(celery_workers,
-                                                                         settings):
+def test_a_killed_worker_without_redelivery_is_failed_by_the_stale_check(celery_workers, settings):
     """(a, bounded) No worker comes back: the periodic stale-job check fails the job once
     its heartbeat has been silent for the timeout."""
     settings.GENERATION_HEARTBEAT_TIMEOUT_S = 2
     factories.small_institution(departments=2)
     worker = celery_workers.start(GENERATION_HEARTBEAT_TIMEOUT_S="2")
     job = generation.generation_job_create(user=None, time_limit_s=8)
-    _wait_for(job.pk, lambda j: j.status == JobStatus.RUNNING and j.heartbeat_at, 30,
-              "started")
+    _wait_for(job.pk, lambda j: j.status == JobStatus.RUNNING and j.heartbeat_at, 30, "started")
     worker.kill()
     deadline = time.monotonic() + 10
     failed: list[int] = []
@@ -147,8 +154,9 @@ def test_two_simultaneous_requests_for_one_scope(transactional_db):
             client = APIClient()
             client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
             barrier.wait(5)
-            response = client.post("/api/generation-jobs/",
-                                   {"department": "DEP1", "time_limit_s": 5}, format="json")
+            response = client.post(
+                "/api/generation-jobs/", {"department": "DEP1", "time_limit_s": 5}, format="json"
+            )
             codes.append(response.status_code)
         finally:
             connection.close()
@@ -178,8 +186,9 @@ def test_an_infeasible_institution_fails_with_the_explanation(celery_worker):
     client = _admin_client()
     response = client.post("/api/generation-jobs/", {"time_limit_s": 5}, format="json")
     assert response.status_code == 202
-    job = _wait_for(response.json()["id"], lambda j: j.status in generation.FINISHED_STATUSES,
-                    30, "finished")
+    job = _wait_for(
+        response.json()["id"], lambda j: j.status in generation.FINISHED_STATUSES, 30, "finished"
+    )
     assert job.status == JobStatus.FAILED
     body = client.get(f"/api/generation-jobs/{job.pk}/").json()
     assert body["error"].startswith("No feasible timetable exists for whole institution.")
@@ -189,14 +198,16 @@ def test_an_infeasible_institution_fails_with_the_explanation(celery_worker):
 def test_cancel_stops_a_job_a_worker_is_solving(celery_worker):
     factories.small_institution(departments=3)
     client = _admin_client()
-    job_id = client.post("/api/generation-jobs/", {"time_limit_s": 20},
-                         format="json").json()["id"]
-    _wait_for(job_id, lambda j: j.status == JobStatus.RUNNING
-              and j.progress.get("phase") == "solving", 30, "started solving")
+    job_id = client.post("/api/generation-jobs/", {"time_limit_s": 20}, format="json").json()["id"]
+    _wait_for(
+        job_id,
+        lambda j: j.status == JobStatus.RUNNING and j.progress.get("phase") == "solving",
+        30,
+        "started solving",
+    )
     asked = time.monotonic()
     assert client.post(f"/api/generation-jobs/{job_id}/cancel/").status_code == 200
-    job = _wait_for(job_id, lambda j: j.status in generation.FINISHED_STATUSES, 15,
-                    "stopped")
+    job = _wait_for(job_id, lambda j: j.status in generation.FINISHED_STATUSES, 15, "stopped")
     assert job.status == JobStatus.CANCELLED
     assert time.monotonic() - asked < 6
     assert not job.slots.exists()

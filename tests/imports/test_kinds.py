@@ -19,12 +19,15 @@ def test_rows_are_named_tuples_of_the_kind_columns():
     assert ("F001", 1, 3) == row
 
 
-@pytest.mark.parametrize(("kind", "lookup", "noun"), [
-    ("departments", "code", "department"),
-    ("faculty", "employee_id", "faculty member"),
-    ("subjects", "code", "subject"),
-    ("batches", "code", "batch"),
-])
+@pytest.mark.parametrize(
+    ("kind", "lookup", "noun"),
+    [
+        ("departments", "code", "department"),
+        ("faculty", "employee_id", "faculty member"),
+        ("subjects", "code", "subject"),
+        ("batches", "code", "batch"),
+    ],
+)
 def test_referenced_kinds_know_their_lookup_and_noun(kind, lookup, noun):
     assert SPECS[kind].ref_lookup == lookup
     assert SPECS[kind].noun == noun

@@ -71,9 +71,12 @@ class RecordingTransport(Transport):
 
     def raw(self) -> str:
         """Everything recorded, as one string, to search for secrets."""
-        return "\n".join(json.dumps(item.payload.json, default=str)
-                         for envelope in self.envelopes for item in envelope.items
-                         if item.payload.json is not None)
+        return "\n".join(
+            json.dumps(item.payload.json, default=str)
+            for envelope in self.envelopes
+            for item in envelope.items
+            if item.payload.json is not None
+        )
 
     def clear(self) -> None:
         self.envelopes.clear()
@@ -91,9 +94,14 @@ def sentry_off() -> None:
 def sentry(settings) -> Iterator[RecordingTransport]:
     """The project's own ``init_sentry`` with every trace sampled and a recording transport."""
     settings.SENTRY_DSN = FAKE_DSN
-    init_sentry(dsn=FAKE_DSN, environment="test", release="sih28@test",
-                traces_sample_rate=1.0, profiles_sample_rate=0.0,
-                transport=RecordingTransport)
+    init_sentry(
+        dsn=FAKE_DSN,
+        environment="test",
+        release="sih28@test",
+        traces_sample_rate=1.0,
+        profiles_sample_rate=0.0,
+        transport=RecordingTransport,
+    )
     transport = sentry_sdk.get_client().transport
     assert isinstance(transport, RecordingTransport)
     with sentry_sdk.isolation_scope(), sentry_sdk.new_scope():
@@ -104,20 +112,36 @@ def sentry(settings) -> Iterator[RecordingTransport]:
 # --- WSGI: the real handler, so the Django integration starts its transaction -------------
 
 
-def wsgi_request(method: str, path: str, *, body: bytes = b"", headers: dict | None = None,
-                 content_type: str = "application/json") -> tuple[int, dict, bytes]:
+def wsgi_request(
+    method: str,
+    path: str,
+    *,
+    body: bytes = b"",
+    headers: dict | None = None,
+    content_type: str = "application/json",
+) -> tuple[int, dict, bytes]:
     """Call ``sih28.wsgi.application`` like a server would (the test client bypasses the
     WSGI handler that the Sentry Django integration wraps). The application is imported at
     the top of this module: building it runs django.setup(), which re-applies LOGGING and
     would drop handlers that tests add to loggers."""
     path, _, query = path.partition("?")
     environ = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "203.0.113.7", "HTTP_HOST": "testserver",
-        "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": False,
-        "wsgi.run_once": False, "CONTENT_LENGTH": str(len(body)),
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.7",
+        "HTTP_HOST": "testserver",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
         "CONTENT_TYPE": content_type,
     }
     for name, value in (headers or {}).items():
@@ -196,8 +220,9 @@ class EnvelopeReceiver:
 
                     body = brotli.decompress(body)
                 with receiver._lock:
-                    receiver.requests.append({"path": self.path,
-                                              "auth": self.headers.get("X-Sentry-Auth", "")})
+                    receiver.requests.append(
+                        {"path": self.path, "auth": self.headers.get("X-Sentry-Auth", "")}
+                    )
                     if "/envelope/" in self.path:
                         receiver.items.extend(parse_envelope(body))
                 self.send_response(200)
@@ -258,15 +283,32 @@ def redis_available(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def celery_worker_process(env: dict[str, str], queue: str, *,
-                          log: Path) -> Iterator[subprocess.Popen]:
+def celery_worker_process(
+    env: dict[str, str], queue: str, *, log: Path
+) -> Iterator[subprocess.Popen]:
     """``celery -A sih28 worker`` (prefork, one child) consuming ``queue``, until ready."""
-    cmd = [sys.executable, "-m", "celery", "-A", "sih28", "worker", "--pool=prefork",
-           "--concurrency=1", "--without-mingle", "--without-gossip", "--without-heartbeat",
-           "-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "sih28",
+        "worker",
+        "--pool=prefork",
+        "--concurrency=1",
+        "--without-mingle",
+        "--without-gossip",
+        "--without-heartbeat",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+        "--loglevel=INFO",
+    ]
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             deadline = time.monotonic() + 40
             while time.monotonic() < deadline:

@@ -63,7 +63,10 @@ def test_request_log_file_handler_is_rotating_under_log_dir(settings):
 
     config = settings.LOGGING["handlers"]["file"]
     assert config["filename"].endswith("django.log")
-    [handler] = [h for h in logging.getLogger("sih28.requests").handlers
-                 if isinstance(h, RotatingFileHandler)]
+    [handler] = [
+        h
+        for h in logging.getLogger("sih28.requests").handlers
+        if isinstance(h, RotatingFileHandler)
+    ]
     assert handler.baseFilename == config["filename"]
     assert handler.maxBytes > 0 and handler.backupCount > 0

@@ -50,10 +50,21 @@ def test_no_dsn_means_off_and_nothing_loaded():
         "init_sentry(dsn='', environment='x', release=None, traces_sample_rate=1.0, "
         "profiles_sample_rate=0.0), sentry_sdk.get_client().is_active())"
     )
-    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "x", "SENTRY_DSN": "",
-           "DJANGO_SETTINGS_MODULE": "sih28.settings"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=60, check=True)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": "x",
+        "SENTRY_DSN": "",
+        "DJANGO_SETTINGS_MODULE": "sih28.settings",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert out.stdout.split() == ["False", "False", "False", "False"]
     assert not sentry_sdk.get_client().is_active()
 
@@ -61,14 +72,23 @@ def test_no_dsn_means_off_and_nothing_loaded():
 def test_init_options_from_settings_without_deprecation_warnings(settings):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert s.init_sentry(dsn=FAKE_DSN, environment="staging", release="sih28@abc123",
-                             traces_sample_rate=0.25, profiles_sample_rate=0.5,
-                             transport=_NullTransport)
+        assert s.init_sentry(
+            dsn=FAKE_DSN,
+            environment="staging",
+            release="sih28@abc123",
+            traces_sample_rate=0.25,
+            profiles_sample_rate=0.5,
+            transport=_NullTransport,
+        )
     try:
-        from_sdk = [w for w in caught if "sentry_sdk" in (w.filename or "")
-                    or "sentry" in str(w.message).lower()]
+        from_sdk = [
+            w
+            for w in caught
+            if "sentry_sdk" in (w.filename or "") or "sentry" in str(w.message).lower()
+        ]
         assert not [w for w in from_sdk if issubclass(w.category, DeprecationWarning)], [
-            str(w.message) for w in from_sdk]
+            str(w.message) for w in from_sdk
+        ]
         client = sentry_sdk.get_client()
         assert client.is_active()
         opts = client.options
@@ -80,8 +100,20 @@ def test_init_options_from_settings_without_deprecation_warnings(settings):
         assert opts["profile_lifecycle"] == "trace"
         scrubber = opts["event_scrubber"]
         assert scrubber.recursive
-        for key in ["password", "token", "authorization", "cookie", "api_key", "email",
-                    "first_name", "last_name", "full_name", "name", "phone", "dsn"]:
+        for key in [
+            "password",
+            "token",
+            "authorization",
+            "cookie",
+            "api_key",
+            "email",
+            "first_name",
+            "last_name",
+            "full_name",
+            "name",
+            "phone",
+            "dsn",
+        ]:
             assert key in scrubber.denylist, key
         names = {type(i).__name__: i for i in client.integrations.values()}
         assert names["DjangoIntegration"].transaction_style == "url"
@@ -94,8 +126,7 @@ def test_init_options_from_settings_without_deprecation_warnings(settings):
         sampler = opts["traces_sampler"]
         assert sampler({"wsgi_environ": {"PATH_INFO": "/healthz"}, "parent_sampled": None}) == 0
         assert sampler({"wsgi_environ": {"PATH_INFO": "/healthz"}, "parent_sampled": True}) == 0
-        assert sampler({"wsgi_environ": {"PATH_INFO": "/api/x/"}, "parent_sampled": None}) \
-            == 0.25
+        assert sampler({"wsgi_environ": {"PATH_INFO": "/api/x/"}, "parent_sampled": None}) == 0.25
         assert sampler({"parent_sampled": True}) == 1.0
         assert sampler({"parent_sampled": False}) == 0.0
     finally:
@@ -106,8 +137,13 @@ def test_errors_only_mode_leaves_tracing_off():
     from sih28.sentry import init_sentry
 
     try:
-        init_sentry(dsn="http://public@127.0.0.1:9/1", environment="e", release=None,
-                    traces_sample_rate=0.0, profiles_sample_rate=0.0)
+        init_sentry(
+            dsn="http://public@127.0.0.1:9/1",
+            environment="e",
+            release=None,
+            traces_sample_rate=0.0,
+            profiles_sample_rate=0.0,
+        )
         client = sentry_sdk.get_client()
         assert client.is_active()
         assert client.options["traces_sampler"] is None
@@ -126,13 +162,19 @@ class _NullTransport(sentry_sdk.transport.Transport):
 
 def test_token_authenticated_list_call(sentry, request_log):
     user = factories.UserFactory(username="ops-lead", role="staff", email="ops@example.edu")
-    teacher = factories.FacultyFactory(name="Asha Raghunathan", email="asha.r@example.edu",
-                                       employee_id="EMP77")
+    teacher = factories.FacultyFactory(
+        name="Asha Raghunathan", email="asha.r@example.edu", employee_id="EMP77"
+    )
     token = _token_for(user)
     status, headers, body = wsgi_request(
-        "GET", f"/api/faculty/?search=Asha&token={token}",
-        headers={"Authorization": f"Token {token}", "Cookie": f"sessionid={COOKIE}",
-                 "X-Request-ID": "req-list-1"})
+        "GET",
+        f"/api/faculty/?search=Asha&token={token}",
+        headers={
+            "Authorization": f"Token {token}",
+            "Cookie": f"sessionid={COOKIE}",
+            "X-Request-ID": "req-list-1",
+        },
+    )
     assert status == 200, body
     assert teacher.name in body.decode()  # the API answered with the data ...
     sentry_sdk.flush()
@@ -145,8 +187,16 @@ def test_token_authenticated_list_call(sentry, request_log):
     assert any(sp["op"] == "db" for sp in txn["spans"])
     assert txn["request"]["headers"].get("Authorization") in (None, scrubbing.FILTERED)
     # ... but none of it, nor a credential, went to Sentry.
-    _assert_absent(sentry.raw(), token, COOKIE, "ops-lead", "ops@example.edu",
-                   "Asha Raghunathan", "asha.r@example.edu", "203.0.113.7")
+    _assert_absent(
+        sentry.raw(),
+        token,
+        COOKIE,
+        "ops-lead",
+        "ops@example.edu",
+        "Asha Raghunathan",
+        "asha.r@example.edu",
+        "203.0.113.7",
+    )
     # The request log line carries this transaction's trace id.
     [line] = [r for r in request_log if "req-list-1" in r]
     assert f"trace_id={txn['contexts']['trace']['trace_id']}" in line
@@ -155,15 +205,27 @@ def test_token_authenticated_list_call(sentry, request_log):
 def test_view_error_is_reported_with_user_and_scrubbed_request(sentry, settings):
     settings.ROOT_URLCONF = "tests.observability.urls"
     user = factories.UserFactory(username="admin-x", role="admin", email="admin-x@example.edu")
-    student = factories.StudentFactory(name="Meera Krishnan", email="meera.k@example.edu",
-                                       roll_number="CS21R042")
+    student = factories.StudentFactory(
+        name="Meera Krishnan", email="meera.k@example.edu", roll_number="CS21R042"
+    )
     token = _token_for(user)
-    body = json.dumps({"password": PASSWORD, "first_name": "Meera", "last_name": "Krishnan",
-                       "full_name": student.name, "email": student.email,
-                       "phone": "+91 98450 12345", "note": "call 9845012345"}).encode()
+    body = json.dumps(
+        {
+            "password": PASSWORD,
+            "first_name": "Meera",
+            "last_name": "Krishnan",
+            "full_name": student.name,
+            "email": student.email,
+            "phone": "+91 98450 12345",
+            "note": "call 9845012345",
+        }
+    ).encode()
     status, _, content = wsgi_request(
-        "POST", f"/api/_boom/?password={PASSWORD}&api_key=k-{PASSWORD}", body=body,
-        headers={"Authorization": f"Token {token}", "Cookie": f"csrftoken={COOKIE}"})
+        "POST",
+        f"/api/_boom/?password={PASSWORD}&api_key=k-{PASSWORD}",
+        body=body,
+        headers={"Authorization": f"Token {token}", "Cookie": f"csrftoken={COOKIE}"},
+    )
     assert status == 500
     assert json.loads(content) == {"detail": "Internal server error."}
     sentry_sdk.flush()
@@ -178,9 +240,20 @@ def test_view_error_is_reported_with_user_and_scrubbed_request(sentry, settings)
     [txn] = sentry.transactions
     assert txn["contexts"]["trace"]["status"] == "internal_error"
     assert txn["contexts"]["trace"]["trace_id"] == error["contexts"]["trace"]["trace_id"]
-    _assert_absent(sentry.raw(), PASSWORD, token, COOKIE, "admin-x", "admin-x@example.edu",
-                   "Meera", "Krishnan", "meera.k@example.edu", "98450", "9845012345",
-                   "203.0.113.7")
+    _assert_absent(
+        sentry.raw(),
+        PASSWORD,
+        token,
+        COOKIE,
+        "admin-x",
+        "admin-x@example.edu",
+        "Meera",
+        "Krishnan",
+        "meera.k@example.edu",
+        "98450",
+        "9845012345",
+        "203.0.113.7",
+    )
 
 
 def test_health_checks_are_not_traced(sentry):
@@ -221,37 +294,79 @@ def test_scrub_event_covers_every_place_user_input_lands():
         "request": {
             "url": "http://u:pw-secret@testserver/api/x/",
             "query_string": "token=tok-secret-1&page=2&email=a%40b.cd",
-            "headers": {"Authorization": "Token tok-secret-2", "Cookie": "sessionid=ck",
-                        "X-Api-Key": "k-secret", "Accept": "application/json"},
+            "headers": {
+                "Authorization": "Token tok-secret-2",
+                "Cookie": "sessionid=ck",
+                "X-Api-Key": "k-secret",
+                "Accept": "application/json",
+            },
             "cookies": {"sessionid": "ck-secret"},
-            "data": {"password": "pw-secret", "profile": {"first_name": "Ravi",
-                                                          "mobile": "9876543210"},
-                     "rows": [{"name": "Ravi Kumar", "roll_number": "R1"}], "page": 3},
+            "data": {
+                "password": "pw-secret",
+                "profile": {"first_name": "Ravi", "mobile": "9876543210"},
+                "rows": [{"name": "Ravi Kumar", "roll_number": "R1"}],
+                "page": 3,
+            },
             "env": {"REMOTE_ADDR": "198.51.100.4", "SERVER_NAME": "testserver"},
         },
         "user": {"id": "7", "role": "staff", "email": "x@y.org", "username": "ravi"},
         "extra": {"api_key": "k-secret-3", "info": "Bearer abcdefghij-secret"},
-        "logentry": {"message": "login for %s with password=%s",
-                     "params": ["ravi@example.org", "pw-secret-4"]},
+        "logentry": {
+            "message": "login for %s with password=%s",
+            "params": ["ravi@example.org", "pw-secret-4"],
+        },
         "message": "dsn=http://abc@host/1 and token: tok-secret-5",
-        "breadcrumbs": {"values": [{"message": "Authorization: Token tok-secret-6",
-                                    "data": {"http.query": "api_key=k-secret-7",
-                                             "email": "ravi@example.org"}}]},
-        "exception": {"values": [{"type": "ValueError", "value": "bad email ravi@example.org",
-                                  "stacktrace": {"frames": [{"vars": {
-                                      "password": "'pw-secret-8'",
-                                      "student": "<Student: Ravi Kumar (R1)>",
-                                      "upload": "'roll_number,name\\nR1,Ravi Kumar\\nR2,Sita'",
-                                      "count": 3}}]}}]},
-        "spans": [{"description": "GET /x?token=tok-secret-9", "data": {"rows": 5,
-                                                                        "email": "s@x.io"}}],
+        "breadcrumbs": {
+            "values": [
+                {
+                    "message": "Authorization: Token tok-secret-6",
+                    "data": {"http.query": "api_key=k-secret-7", "email": "ravi@example.org"},
+                }
+            ]
+        },
+        "exception": {
+            "values": [
+                {
+                    "type": "ValueError",
+                    "value": "bad email ravi@example.org",
+                    "stacktrace": {
+                        "frames": [
+                            {
+                                "vars": {
+                                    "password": "'pw-secret-8'",
+                                    "student": "<Student: Ravi Kumar (R1)>",
+                                    "upload": "'roll_number,name\\nR1,Ravi Kumar\\nR2,Sita'",
+                                    "count": 3,
+                                }
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+        "spans": [
+            {"description": "GET /x?token=tok-secret-9", "data": {"rows": 5, "email": "s@x.io"}}
+        ],
         "contexts": {"runtime": {"name": "CPython"}, "job": {"password": "pw-secret-10"}},
         "tags": {"feature": "import", "session_key": "sk-secret"},
     }
     scrubbed = json.dumps(scrubbing.scrub_event(event))
-    for secret in ["pw-secret", "tok-secret", "k-secret", "ck-secret", "Ravi", "Sita",
-                   "ravi@example.org", "x@y.org", "a%40b.cd", "9876543210", "198.51.100.4",
-                   "abcdefghij-secret", "sk-secret", "abc@host"]:
+    for secret in [
+        "pw-secret",
+        "tok-secret",
+        "k-secret",
+        "ck-secret",
+        "Ravi",
+        "Sita",
+        "ravi@example.org",
+        "x@y.org",
+        "a%40b.cd",
+        "9876543210",
+        "198.51.100.4",
+        "abcdefghij-secret",
+        "sk-secret",
+        "abc@host",
+    ]:
         assert secret not in scrubbed, secret
     assert event["request"]["data"]["page"] == 3
     assert event["spans"][0]["data"]["rows"] == 5
@@ -262,8 +377,10 @@ def test_scrub_event_covers_every_place_user_input_lands():
 
 
 def test_infeasible_exceptions_group_by_scope():
-    event = {"exception": {"values": [{"type": "InfeasibleTimetable", "value": "x"}]},
-             "tags": {"scope": "semester 3"}}
+    event = {
+        "exception": {"values": [{"type": "InfeasibleTimetable", "value": "x"}]},
+        "tags": {"scope": "semester 3"},
+    }
     assert scrubbing.scrub_event(event)["fingerprint"] == ["timetable-infeasible", "semester 3"]
 
 
@@ -301,11 +418,13 @@ def test_import_csv_is_one_transaction_without_personal_data(sentry, tmp_path):
     pytest.importorskip("imports.services", reason="the import service is not there yet")
     (tmp_path / "departments.csv").write_text("code,name\nCSE,Computer Science\n")
     (tmp_path / "batches.csv").write_text(
-        "code,name,department,semester,size\nCSE-A,CSE A,CSE,3,60\n")
+        "code,name,department,semester,size\nCSE-A,CSE A,CSE,3,60\n"
+    )
     (tmp_path / "students.csv").write_text(
         "roll_number,name,email,batch\n"
         "CS23A001,Lakshmi Venkataraman,lakshmi.v@example.edu,CSE-A\n"
-        "CS23A002,Arjun Subramaniam,arjun.s@example.edu,CSE-A\n")
+        "CS23A002,Arjun Subramaniam,arjun.s@example.edu,CSE-A\n"
+    )
     call_command("import_csv", dir=str(tmp_path))
     from academics.models import Student
 
@@ -320,15 +439,23 @@ def test_import_csv_is_one_transaction_without_personal_data(sentry, tmp_path):
         assert op in ops, ops
     save = next(sp for sp in txn["spans"] if sp["op"] == "db.bulk_create")
     assert save["data"]["rows"] == 4
-    _assert_absent(sentry.raw(), "Lakshmi", "Venkataraman", "lakshmi.v@example.edu",
-                   "Arjun", "Subramaniam", "arjun.s@example.edu")
+    _assert_absent(
+        sentry.raw(),
+        "Lakshmi",
+        "Venkataraman",
+        "lakshmi.v@example.edu",
+        "Arjun",
+        "Subramaniam",
+        "arjun.s@example.edu",
+    )
 
 
 def test_api_upload_is_tagged_as_an_upload_not_as_import_csv(sentry, admin_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    csv_file = SimpleUploadedFile("departments.csv", b"code,name\nCSE,Computer Science\n",
-                                  content_type="text/csv")
+    csv_file = SimpleUploadedFile(
+        "departments.csv", b"code,name\nCSE,Computer Science\n", content_type="text/csv"
+    )
     response = admin_client.post("/api/imports/", {"departments": csv_file})
     assert response.status_code == 200, response.content
     sentry_sdk.flush()
@@ -342,7 +469,8 @@ def test_api_upload_is_tagged_as_an_upload_not_as_import_csv(sentry, admin_clien
 def test_import_csv_validation_failure_reports_nothing_personal(sentry, tmp_path):
     pytest.importorskip("imports.services", reason="the import service is not there yet")
     (tmp_path / "students.csv").write_text(
-        "roll_number,name,email,batch\nCS23A009,Kavya Iyer,kavya.i@example.edu,NOPE\n")
+        "roll_number,name,email,batch\nCS23A009,Kavya Iyer,kavya.i@example.edu,NOPE\n"
+    )
     with pytest.raises(CommandError):
         call_command("import_csv", "students", str(tmp_path / "students.csv"))
     sentry_sdk.flush()
@@ -361,17 +489,17 @@ def _generation_run(user, **scope):
 
 def test_generation_job_transaction_spans_tags_and_user(sentry):
     pytest.importorskip("timetabling.generation", reason="generation service not there yet")
-    factories.small_institution(departments=1, batches_per_department=1,
-                                theory_per_department=2, labs=False, combined=False)
-    factories.StudentFactory(name="Zoya Farooqui", email="zoya.f@example.edu",
-                             batch=factories.am.Batch.objects.first())
-    user = factories.UserFactory(username="gen-admin", role="admin",
-                                 email="gen-admin@example.edu")
+    factories.small_institution(
+        departments=1, batches_per_department=1, theory_per_department=2, labs=False, combined=False
+    )
+    factories.StudentFactory(
+        name="Zoya Farooqui", email="zoya.f@example.edu", batch=factories.am.Batch.objects.first()
+    )
+    user = factories.UserFactory(username="gen-admin", role="admin", email="gen-admin@example.edu")
     job = _generation_run(user, semester=3)
     assert job.status == "COMPLETED", job.error
     sentry_sdk.flush()
-    [txn] = [t for t in sentry.transactions
-             if t["contexts"]["trace"]["op"] == "timetable.generate"]
+    [txn] = [t for t in sentry.transactions if t["contexts"]["trace"]["op"] == "timetable.generate"]
     assert txn["transaction"] == "Generate Timetable"
     tags = txn["tags"]
     assert tags["job_id"] == str(job.pk)
@@ -380,8 +508,11 @@ def test_generation_job_transaction_spans_tags_and_user(sentry):
     assert tags["feature"]
     assert txn["user"] == {"id": str(user.pk), "role": "admin"}
     assert txn["contexts"]["timetable_params"]["time_limit_s"] == 10
-    spans = {sp["description"]: sp for sp in txn["spans"]
-             if sp["op"] in ("db", "optimize", "db.bulk_create")}
+    spans = {
+        sp["description"]: sp
+        for sp in txn["spans"]
+        if sp["op"] in ("db", "optimize", "db.bulk_create")
+    }
     assert spans["Fetch constraints"]["op"] == "db"
     assert spans["Fetch constraints"]["data"]["classes"] > 0
     optimize = spans["Optimize"]
@@ -399,9 +530,15 @@ def test_generation_job_transaction_spans_tags_and_user(sentry):
 def test_infeasible_generation_groups_by_scope(sentry):
     pytest.importorskip("timetabling.generation", reason="generation service not there yet")
     # Four theory subjects of 3 sessions for one batch but a 2x2 grid: cannot fit.
-    factories.small_institution(departments=1, batches_per_department=1,
-                                theory_per_department=4, labs=False, combined=False,
-                                days=2, periods=2)
+    factories.small_institution(
+        departments=1,
+        batches_per_department=1,
+        theory_per_department=4,
+        labs=False,
+        combined=False,
+        days=2,
+        periods=2,
+    )
     user = factories.UserFactory(username="gen-admin2", role="staff")
     job = _generation_run(user)
     assert job.status == "FAILED"
@@ -420,8 +557,13 @@ def test_unreachable_server_trips_the_circuit_breaker():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    s.init_sentry(dsn=f"http://public@127.0.0.1:{port}/1", environment="test", release=None,
-                  traces_sample_rate=1.0, profiles_sample_rate=0.0)
+    s.init_sentry(
+        dsn=f"http://public@127.0.0.1:{port}/1",
+        environment="test",
+        release=None,
+        traces_sample_rate=1.0,
+        profiles_sample_rate=0.0,
+    )
     try:
         transport = sentry_sdk.get_client().transport
         assert isinstance(transport, s.ResilientTransport)
@@ -452,8 +594,10 @@ def test_job_tags_carry_the_scope_label_they_are_given(sentry):
     class Job:
         pk, semester, params, time_limit_s, created_by = 7, 3, {}, 5, None
 
-    with s.job_scope_context(Job(), scope="semester 3 · CSE", feature="timetable"), \
-            s.transaction_or_span(op="timetable.generate", name="Generate Timetable"):
+    with (
+        s.job_scope_context(Job(), scope="semester 3 · CSE", feature="timetable"),
+        s.transaction_or_span(op="timetable.generate", name="Generate Timetable"),
+    ):
         pass
     sentry_sdk.flush()
     [txn] = sentry.transactions

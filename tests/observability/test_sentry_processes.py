@@ -34,8 +34,9 @@ from tests.observability.conftest import (
 
 def _needs_postgres_and_redis() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL): the worker process must see the "
-                    "test database")
+        pytest.skip(
+            "needs PostgreSQL (set DATABASE_URL): the worker process must see the test database"
+        )
     if not django_settings.REDIS_URL or not redis_available(django_settings.REDIS_URL):
         pytest.skip("needs Redis (set REDIS_URL) as the Celery broker")
 
@@ -53,45 +54,65 @@ def test_request_and_celery_job_are_one_trace(receiver, tmp_path):
     _needs_postgres_and_redis()
     from sih28.celery import app as celery_app
 
-    factories.small_institution(departments=1, batches_per_department=1,
-                                theory_per_department=2, labs=False, combined=False)
-    user = factories.UserFactory(username="trace-admin", role="admin",
-                                 email="trace-admin@example.edu")
+    factories.small_institution(
+        departments=1, batches_per_department=1, theory_per_department=2, labs=False, combined=False
+    )
+    user = factories.UserFactory(
+        username="trace-admin", role="admin", email="trace-admin@example.edu"
+    )
     token = Token.objects.create(user=user).key
     queue = f"sentry-test-{os.getpid()}-{int(time.time())}"
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(), "REDIS_URL": django_settings.REDIS_URL,
-        "SENTRY_DSN": receiver.dsn, "SENTRY_ENVIRONMENT": "test", "SENTRY_RELEASE": "sih28@t1",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "SENTRY_DSN": receiver.dsn,
+        "SENTRY_ENVIRONMENT": "test",
+        "SENTRY_RELEASE": "sih28@t1",
         # Near zero on its own (0 would switch tracing off in the worker altogether): the
         # worker traces this job only because it follows the request's sampling decision.
         "SENTRY_TRACES_SAMPLE_RATE": "0.000001",
-        "SECRET_KEY": "test-only", "DEBUG": "0", "LOG_DIR": str(tmp_path),
+        "SECRET_KEY": "test-only",
+        "DEBUG": "0",
+        "LOG_DIR": str(tmp_path),
         "GENERATION_WORKERS": "1",
     }
     old_queue = celery_app.conf.task_default_queue
-    init_sentry(dsn=receiver.dsn, environment="test", release="sih28@t1",
-                traces_sample_rate=1.0, profiles_sample_rate=0.0)
+    init_sentry(
+        dsn=receiver.dsn,
+        environment="test",
+        release="sih28@t1",
+        traces_sample_rate=1.0,
+        profiles_sample_rate=0.0,
+    )
     try:
         celery_app.conf.task_default_queue = queue
         with celery_worker_process(env, queue, log=tmp_path / "worker.log"):
             status, _, body = wsgi_request(
-                "POST", "/api/generation-jobs/",
+                "POST",
+                "/api/generation-jobs/",
                 body=json.dumps({"semester": 3, "time_limit_s": 5}).encode(),
-                headers={"Authorization": f"Token {token}"})
+                headers={"Authorization": f"Token {token}"},
+            )
             assert status == 202, body
             job_id = json.loads(body)["id"]
             sentry_sdk.flush(timeout=5)
-            task_txns = receiver.wait_for(lambda r: [
-                t for t in r.of_type("transaction")
-                if t["contexts"]["trace"]["op"] == "queue.task.celery"], timeout=60)
+            task_txns = receiver.wait_for(
+                lambda r: [
+                    t
+                    for t in r.of_type("transaction")
+                    if t["contexts"]["trace"]["op"] == "queue.task.celery"
+                ],
+                timeout=60,
+            )
         assert task_txns, (tmp_path / "worker.log").read_text()[-4000:]
     finally:
         celery_app.conf.task_default_queue = old_queue
         sentry_off()
 
-    [web] = [t for t in receiver.of_type("transaction")
-             if t["transaction"] == "/api/generation-jobs/"]
+    [web] = [
+        t for t in receiver.of_type("transaction") if t["transaction"] == "/api/generation-jobs/"
+    ]
     [task] = task_txns
     trace_id = web["contexts"]["trace"]["trace_id"]
     assert task["contexts"]["trace"]["trace_id"] == trace_id  # one trace, two processes
@@ -133,8 +154,12 @@ def _bugsink_venv(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     python = shutil.which("python3") or sys.executable
     try:
         subprocess.run([python, "-m", "venv", str(venv)], check=True, timeout=120)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                        "bugsink>=2,<3"], check=True, timeout=600, capture_output=True)
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "bugsink>=2,<3"],
+            check=True,
+            timeout=600,
+            capture_output=True,
+        )
     except (subprocess.SubprocessError, OSError):
         return None
     return venv
@@ -146,11 +171,21 @@ def test_error_reaches_a_running_bugsink(tmp_path, tmp_path_factory):
     if venv is None:
         pytest.skip("Bugsink could not be installed from PyPI (offline?)")
     port = _free_port()
-    env = {**os.environ, "DASHBOARD_DIR": str(tmp_path / "dash"), "DASHBOARD_VENV": str(venv),
-           "DASHBOARD_PORT": str(port)}
+    env = {
+        **os.environ,
+        "DASHBOARD_DIR": str(tmp_path / "dash"),
+        "DASHBOARD_VENV": str(venv),
+        "DASHBOARD_PORT": str(port),
+    }
     log = (tmp_path / "dashboard.log").open("w")
-    proc = subprocess.Popen(["bash", str(ROOT / "sih28" / "dashboard.sh")], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", str(ROOT / "sih28" / "dashboard.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     dsn_file = tmp_path / "dash" / "dsn"
     try:
         deadline = time.monotonic() + 120
@@ -170,12 +205,24 @@ def test_error_reaches_a_running_bugsink(tmp_path, tmp_path_factory):
             "    print(sentry_sdk.capture_exception(exc))\n"
             "sentry_sdk.flush(10)\n"
         )
-        run_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sih28.settings",
-                   "SECRET_KEY": "test-only", "SENTRY_DSN": dsn,
-                   "SENTRY_ENVIRONMENT": "ci-check", "SENTRY_RELEASE": "sih28@bugsink-test",
-                   "LOG_DIR": str(tmp_path)}
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=run_env,
-                             capture_output=True, text=True, timeout=60, check=True)
+        run_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "sih28.settings",
+            "SECRET_KEY": "test-only",
+            "SENTRY_DSN": dsn,
+            "SENTRY_ENVIRONMENT": "ci-check",
+            "SENTRY_RELEASE": "sih28@bugsink-test",
+            "LOG_DIR": str(tmp_path),
+        }
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         event_id = out.stdout.strip().splitlines()[-1]
         project = dsn.rstrip("/").rsplit("/", 1)[-1]
 
@@ -184,7 +231,8 @@ def test_error_reaches_a_running_bugsink(tmp_path, tmp_path_factory):
             req = urllib.request.Request(
                 f"http://127.0.0.1:{port}/api/canonical/0/events/lookup/"
                 f"?project={project}&event_id={event_id}",
-                headers={"Authorization": f"Bearer {token}"})
+                headers={"Authorization": f"Bearer {token}"},
+            )
             try:
                 with urllib.request.urlopen(req, timeout=5) as resp:
                     found = json.loads(resp.read())

@@ -16,8 +16,11 @@ MONDAY = dt.date(2026, 3, 2)
 def _mark(client, slot, date, entries):
     return client.post(
         "/api/attendance/",
-        {"slot": slot.pk, "date": date.isoformat(),
-         "entries": [{"student": s.pk, "status": st} for s, st in entries]},
+        {
+            "slot": slot.pk,
+            "date": date.isoformat(),
+            "entries": [{"student": s.pk, "status": st} for s, st in entries],
+        },
         format="json",
     )
 
@@ -36,8 +39,9 @@ def test_faculty_marks_whole_class_and_can_correct_it(faculty_client, published_
 
 def test_date_must_fall_on_the_slots_weekday(faculty_client, published_slot):
     student = published_slot.batch.students.get()
-    response = _mark(faculty_client, published_slot, MONDAY + dt.timedelta(days=1),
-                     [(student, "present")])
+    response = _mark(
+        faculty_client, published_slot, MONDAY + dt.timedelta(days=1), [(student, "present")]
+    )
     assert response.status_code == 400
     assert "TUE" in response.json()["detail"]
     assert not Attendance.objects.exists()
@@ -72,8 +76,7 @@ def test_draft_slots_cannot_be_marked(faculty_client, published_slot):
     assert _mark(faculty_client, published_slot, MONDAY, [(student, "present")]).status_code == 400
 
 
-def test_students_cannot_mark_and_read_only_their_own(student_client, student_user,
-                                                      published_slot):
+def test_students_cannot_mark_and_read_only_their_own(student_client, student_user, published_slot):
     me = published_slot.batch.students.get()
     classmate = factories.StudentFactory(batch=published_slot.batch)
     factories.AttendanceFactory(student=me, slot=published_slot, date=MONDAY)
@@ -92,8 +95,9 @@ def test_attendance_filters(staff_client, published_slot):
     assert staff_client.get(f"/api/attendance/?date={MONDAY}").json()["count"] == 1
 
 
-def test_every_attendance_response_names_the_roll_number_and_subject(faculty_client,
-                                                                     published_slot):
+def test_every_attendance_response_names_the_roll_number_and_subject(
+    faculty_client, published_slot
+):
     """The two come from the selector's subqueries, not joins; the write, list and detail
     responses all go through it."""
     me = published_slot.batch.students.get()

@@ -22,31 +22,39 @@ HEADER = ["batch", "subject", "faculty", "room", "day", "period", "length"]
 def timetable(grid):
     """Job 1 (term from Wed 2026-01-07 to 2026-05-29): a theory class on MON P1, a two-period
     lab on TUE P3-P4 and a class combining two batches on WED P2."""
-    job = factories.GenerationJobFactory(term_start=dt.date(2026, 1, 7),
-                                         term_end=dt.date(2026, 5, 29))
+    job = factories.GenerationJobFactory(
+        term_start=dt.date(2026, 1, 7), term_end=dt.date(2026, 5, 29)
+    )
     b1 = factories.BatchFactory(code="CSE-3A")
     b2 = factories.BatchFactory(code="CSE-3B")
     teacher = factories.FacultyFactory(employee_id="F101", name="Dr. Anita Rao")
     theory = factories.OfferingFactory(
-        batch=b1, faculty=teacher, subject=factories.SubjectFactory(code="CS301",
-                                                                    name="Data Structures"))
+        batch=b1,
+        faculty=teacher,
+        subject=factories.SubjectFactory(code="CS301", name="Data Structures"),
+    )
     lab = factories.OfferingFactory(
-        batch=b1, faculty=teacher,
-        subject=factories.SubjectFactory(code="CS391", name="DS Lab", kind="lab",
-                                         periods_per_session=2))
+        batch=b1,
+        faculty=teacher,
+        subject=factories.SubjectFactory(
+            code="CS391", name="DS Lab", kind="lab", periods_per_session=2
+        ),
+    )
     ethics = factories.SubjectFactory(code="HS301", name="Ethics, Law; Society")
     guest = factories.FacultyFactory(employee_id="F200")
-    combined = [factories.OfferingFactory(batch=b, subject=ethics, faculty=guest, group="G1")
-                for b in (b1, b2)]
+    combined = [
+        factories.OfferingFactory(batch=b, subject=ethics, faculty=guest, group="G1")
+        for b in (b1, b2)
+    ]
     lh = factories.RoomFactory(code="LH-101")
     lab_room = factories.RoomFactory(code="LAB-1", kind="lab")
     big = factories.RoomFactory(code="LH-201", capacity=130)
     factories.TimetableSlotFactory(job=job, offering=theory, room=lh, day=0, period=1)
-    factories.TimetableSlotFactory(job=job, offering=lab, room=lab_room, day=1, period=3,
-                                   length=2)
+    factories.TimetableSlotFactory(job=job, offering=lab, room=lab_room, day=1, period=3, length=2)
     factories.TimetableSlotFactory(job=job, offering=combined[0], room=big, day=2, period=2)
-    factories.TimetableSlotFactory(job=job, offering=combined[1], room=big, day=2, period=2,
-                                   primary=False)
+    factories.TimetableSlotFactory(
+        job=job, offering=combined[1], room=big, day=2, period=2, primary=False
+    )
     return job
 
 
@@ -91,11 +99,13 @@ def test_csv_neutralises_cells_that_look_like_formulas(db):
     slot = factories.TimetableSlotFactory(
         offering=factories.OfferingFactory(
             batch=factories.BatchFactory(code="@SUM(A1)"),
-            subject=factories.SubjectFactory(code='=HYPERLINK("http://x")')),
-        room=factories.RoomFactory(code="-R1"))
+            subject=factories.SubjectFactory(code='=HYPERLINK("http://x")'),
+        ),
+        room=factories.RoomFactory(code="-R1"),
+    )
     (row,) = _csv(exports.to_csv(selectors.export_slots(job_id=slot.job_id)))[1:]
     assert row[0] == "'@SUM(A1)"
-    assert row[1] == "'=HYPERLINK(\"http://x\")"
+    assert row[1] == '\'=HYPERLINK("http://x")'
     assert row[3] == "'-R1"
 
 
@@ -103,8 +113,9 @@ def test_csv_neutralises_cells_that_look_like_formulas(db):
 
 
 def test_ics_has_one_weekly_event_per_session_with_times_from_the_grid(timetable):
-    ics = exports.to_ics(selectors.export_slots(job_id=timetable.pk), selectors.time_grid(),
-                         name="CSE")
+    ics = exports.to_ics(
+        selectors.export_slots(job_id=timetable.pk), selectors.time_grid(), name="CSE"
+    )
     assert ics.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")
     assert ics.endswith("END:VCALENDAR\r\n")
     assert "\n" not in ics.replace("\r\n", "")  # CRLF only
@@ -152,8 +163,11 @@ def test_ics_without_a_term_starts_at_the_next_occurrence_and_never_ends(grid):
 
 def test_ics_folds_long_lines_at_75_octets_without_splitting_characters(timetable):
     factories.TimetableSlotFactory(
-        job=timetable, day=3, period=1,
-        offering=factories.OfferingFactory(subject=factories.SubjectFactory(name="Ünïcödé " * 20)))
+        job=timetable,
+        day=3,
+        period=1,
+        offering=factories.OfferingFactory(subject=factories.SubjectFactory(name="Ünïcödé " * 20)),
+    )
     ics = exports.to_ics(selectors.export_slots(job_id=timetable.pk), selectors.time_grid())
     lines = ics.split("\r\n")
     assert max(len(line.encode("utf-8")) for line in lines) <= 75
@@ -173,10 +187,20 @@ def test_ics_names_a_period_missing_from_the_time_grid(db):
 
 
 def test_json_has_the_csv_fields_and_times(timetable):
-    rows = json.loads(exports.to_json(selectors.export_slots(job_id=timetable.pk),
-                                      selectors.time_grid()))
-    assert rows[1] == {"batch": "CSE-3A", "subject": "CS391", "faculty": "F101", "room": "LAB-1",
-                       "day": "TUE", "period": 3, "length": 2, "start": "11:00", "end": "12:40"}
+    rows = json.loads(
+        exports.to_json(selectors.export_slots(job_id=timetable.pk), selectors.time_grid())
+    )
+    assert rows[1] == {
+        "batch": "CSE-3A",
+        "subject": "CS391",
+        "faculty": "F101",
+        "room": "LAB-1",
+        "day": "TUE",
+        "period": 3,
+        "length": 2,
+        "start": "11:00",
+        "end": "12:40",
+    }
     assert [r["batch"] for r in rows] == ["CSE-3A", "CSE-3A", "CSE-3A", "CSE-3B"]
 
 
@@ -186,32 +210,40 @@ def test_json_has_the_csv_fields_and_times(timetable):
 def test_command_exports_a_job_to_a_file(timetable, tmp_path):
     out, err = io.StringIO(), io.StringIO()
     target = tmp_path / "tt.csv"
-    call_command("export_timetable", "--job", str(timetable.pk), "--out", str(target),
-                 stdout=out, stderr=err)
+    call_command(
+        "export_timetable", "--job", str(timetable.pk), "--out", str(target), stdout=out, stderr=err
+    )
     data = target.read_bytes()
     assert data.startswith(b"batch,subject,faculty,room,day,period,length\r\n")
     assert len(_csv(data.decode())) == 5
     assert out.getvalue() == ""
-    assert err.getvalue().strip() == (f"Wrote 4 rows (csv) from job {timetable.pk} to "
-                                      f"{target}.")
+    assert err.getvalue().strip() == (f"Wrote 4 rows (csv) from job {timetable.pk} to {target}.")
 
 
 def test_command_without_job_exports_the_published_timetable_to_stdout(timetable):
-    factories.TimetableSlotFactory(active=True, offering=factories.OfferingFactory(
-        batch=factories.BatchFactory(code="PUB-1")))
+    factories.TimetableSlotFactory(
+        active=True, offering=factories.OfferingFactory(batch=factories.BatchFactory(code="PUB-1"))
+    )
     timetable.slots.update(active=False)  # job 1 is a draft now
     out, err = io.StringIO(), io.StringIO()
     call_command("export_timetable", "--format", "json", stdout=out, stderr=err)
     assert [r["batch"] for r in json.loads(out.getvalue())] == ["PUB-1"]
-    assert "Wrote 1 rows (json) from the published timetable to standard output" in \
-        err.getvalue()
+    assert "Wrote 1 rows (json) from the published timetable to standard output" in err.getvalue()
 
 
 def test_command_writes_ics_with_crlf(timetable, tmp_path):
     target = tmp_path / "tt.ics"
     err = io.StringIO()
-    call_command("export_timetable", "--job", str(timetable.pk), "--format", "ics",
-                 "--out", str(target), stderr=err)
+    call_command(
+        "export_timetable",
+        "--job",
+        str(timetable.pk),
+        "--format",
+        "ics",
+        "--out",
+        str(target),
+        stderr=err,
+    )
     data = target.read_bytes()
     assert data.startswith(b"BEGIN:VCALENDAR\r\n") and data.count(b"BEGIN:VEVENT") == 3
     assert b"\n" not in data.replace(b"\r\n", b"")
@@ -228,17 +260,22 @@ def test_command_errors_clearly(db):
 # --- the API action ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("fmt", "content_type", "start"), [
-    ("csv", "text/csv", b"batch,subject,faculty,room,day,period,length\r\n"),
-    ("ics", "text/calendar", b"BEGIN:VCALENDAR\r\n"),
-    ("json", "application/json", b"["),
-])
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "start"),
+    [
+        ("csv", "text/csv", b"batch,subject,faculty,room,day,period,length\r\n"),
+        ("ics", "text/calendar", b"BEGIN:VCALENDAR\r\n"),
+        ("json", "application/json", b"["),
+    ],
+)
 def test_api_export_each_format(staff_client, timetable, fmt, content_type, start):
     response = staff_client.get(f"/api/generation-jobs/{timetable.pk}/export/?format={fmt}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith(content_type)
-    assert response["Content-Disposition"] == \
-        f'attachment; filename="timetable-job-{timetable.pk}.{fmt}"'
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="timetable-job-{timetable.pk}.{fmt}"'
+    )
     assert response.content.startswith(start)
 
 

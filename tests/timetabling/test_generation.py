@@ -47,8 +47,7 @@ def institution(db):
 
 
 def _run(user, limit: int = LIMIT, **scope) -> GenerationJob:
-    job = generation.generation_job_create(user=user, time_limit_s=limit, enqueue=False,
-                                           **scope)
+    job = generation.generation_job_create(user=user, time_limit_s=limit, enqueue=False, **scope)
     return generation.generation_job_run(job_id=job.pk)
 
 
@@ -62,22 +61,28 @@ def _clashes(slots) -> list[str]:
             if s.primary:
                 faculty[(s.faculty_id, s.day, p)] += 1
                 room[(s.room_id, s.day, p)] += 1
-    return [f"{kind} {key}" for kind, c in (("batch", batch), ("faculty", faculty),
-                                            ("room", room))
-            for key, n in c.items() if n > 1]
+    return [
+        f"{kind} {key}"
+        for kind, c in (("batch", batch), ("faculty", faculty), ("room", room))
+        for key, n in c.items()
+        if n > 1
+    ]
 
 
 # --- create: validation and conflicts ---------------------------------------------------
 
 
-@pytest.mark.parametrize("payload, message", [
-    ({"department": "NOPE"}, "Unknown department 'NOPE'"),
-    ({"batch": "NOPE"}, "Unknown batch 'NOPE'"),
-    ({"department": "DEP1", "batch": "DEP1B1"}, "not both"),
-    ({"time_limit_s": 999999}, "time_limit_s must be between 1 and"),
-    ({"semester": 7}, "semester 7 has no offerings"),
-    ({"term_start": "2026-05-01", "term_end": "2026-01-01"}, "term_end"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({"department": "NOPE"}, "Unknown department 'NOPE'"),
+        ({"batch": "NOPE"}, "Unknown batch 'NOPE'"),
+        ({"department": "DEP1", "batch": "DEP1B1"}, "not both"),
+        ({"time_limit_s": 999999}, "time_limit_s must be between 1 and"),
+        ({"semester": 7}, "semester 7 has no offerings"),
+        ({"term_start": "2026-05-01", "term_end": "2026-01-01"}, "term_end"),
+    ],
+)
 def test_create_rejects_an_invalid_scope(admin_client, institution, payload, message):
     response = admin_client.post("/api/generation-jobs/", payload, format="json")
     assert response.status_code == 400
@@ -92,8 +97,7 @@ def test_only_admin_and_staff_generate(faculty_client, student_client, instituti
 
 
 def test_an_overlapping_active_job_is_a_conflict(admin_client, admin_user, institution):
-    running = generation.generation_job_create(user=admin_user, department="DEP1",
-                                               enqueue=False)
+    running = generation.generation_job_create(user=admin_user, department="DEP1", enqueue=False)
     whole = admin_client.post("/api/generation-jobs/", {}, format="json")
     assert whole.status_code == 409
     assert f"Job {running.pk}" in whole.json()["detail"]
@@ -101,12 +105,10 @@ def test_an_overlapping_active_job_is_a_conflict(admin_client, admin_user, insti
     with pytest.raises(ConflictError):
         generation.generation_job_create(user=admin_user, batch="DEP1B2", enqueue=False)
     # another department does not overlap
-    other = generation.generation_job_create(user=admin_user, department="DEP2",
-                                             enqueue=False)
+    other = generation.generation_job_create(user=admin_user, department="DEP2", enqueue=False)
     assert other.status == JobStatus.PENDING
     # once the first job is over, the whole institution may be generated
-    GenerationJob.objects.filter(pk__in=[running.pk, other.pk]).update(
-        status=JobStatus.FAILED)
+    GenerationJob.objects.filter(pk__in=[running.pk, other.pk]).update(status=JobStatus.FAILED)
     assert generation.generation_job_create(user=admin_user, enqueue=False).pk
 
 
@@ -121,16 +123,20 @@ def test_combined_class_partners_join_the_scope(admin_user):
 # --- run ----------------------------------------------------------------------------------
 
 
-def test_post_generates_and_saves_the_timetable(admin_client, institution,
-                                                django_capture_on_commit_callbacks):
-    with CaptureQueriesContext(connection) as ctx, \
-            django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post("/api/generation-jobs/",
-                                     {"time_limit_s": LIMIT}, format="json")
+def test_post_generates_and_saves_the_timetable(
+    admin_client, institution, django_capture_on_commit_callbacks
+):
+    with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/api/generation-jobs/", {"time_limit_s": LIMIT}, format="json"
+        )
     assert response.status_code == 202
     # all slots are saved by one bulk insert
-    inserts = [q["sql"] for q in ctx.captured_queries
-               if q["sql"].startswith('INSERT INTO "timetabling_timetableslot"')]
+    inserts = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('INSERT INTO "timetabling_timetableslot"')
+    ]
     assert len(inserts) == 1
     job = GenerationJob.objects.get(pk=response.json()["id"])
     assert job.status == JobStatus.COMPLETED, job.error
@@ -139,8 +145,9 @@ def test_post_generates_and_saves_the_timetable(admin_client, institution,
     metrics = body["metrics"]
     assert metrics["hard_violations"] == 0
     assert set(metrics["penalties"]) >= {"min_days", "same_day", "isolated", "idle_gap"}
-    assert metrics["soft_penalty"] == sum(p["count"] * p["weight"]
-                                          for p in metrics["penalties"].values())
+    assert metrics["soft_penalty"] == sum(
+        p["count"] * p["weight"] for p in metrics["penalties"].values()
+    )
     assert metrics["variables"] > 0 and metrics["solve_time_s"] > 0
     slots = list(TimetableSlot.objects.filter(job=job))
     assert len(slots) == metrics["slots"] and not any(s.active for s in slots)
@@ -176,7 +183,8 @@ def test_build_queries_do_not_grow_with_the_institution(admin_user):
 
 def test_the_time_grid_has_breaks_and_missing_cells():
     rows = [
-        (0, 1, dt.time(8), dt.time(9)), (0, 2, dt.time(9), dt.time(10)),
+        (0, 1, dt.time(8), dt.time(9)),
+        (0, 2, dt.time(9), dt.time(10)),
         (0, 3, dt.time(11), dt.time(12)),  # a break after period 2
         (1, 1, dt.time(8), dt.time(9)),  # a short day
     ]
@@ -253,8 +261,7 @@ def test_cancel_stops_a_running_solve_promptly(admin_user, institution, monkeypa
 # --- publish ------------------------------------------------------------------------------
 
 
-def test_publish_switches_the_timetable_and_keeps_history(admin_client, admin_user,
-                                                         institution):
+def test_publish_switches_the_timetable_and_keeps_history(admin_client, admin_user, institution):
     first = _run(admin_user)
     assert admin_client.post(f"/api/generation-jobs/{first.pk}/publish/").json()["published"]
     old_slot = first.slots.filter(primary=True).first()
@@ -266,7 +273,8 @@ def test_publish_switches_the_timetable_and_keeps_history(admin_client, admin_us
     response = admin_client.post(f"/api/generation-jobs/{second.pk}/publish/")
     assert response.status_code == 200 and response.json()["published_at"]
     assert set(TimetableSlot.objects.filter(active=True).values_list("job", flat=True)) == {
-        second.pk}
+        second.pk
+    }
     assert first.slots.count() == first.metrics["slots"]  # old slots stay, inactive
     assert Attendance.objects.filter(slot=old_slot).count() == 1
 
@@ -281,13 +289,19 @@ def test_scoped_generation_keeps_other_batches_fixed(admin_user, institution):
     # a DEP1 teacher also teaches a DEP2 batch: DEP2's published sessions keep them busy
     shared = institution["faculty"][0]
     dep2_batch = next(b for b in institution["batches"] if b.code == "DEP2B1")
-    factories.OfferingFactory(batch=dep2_batch, faculty=shared, subject=factories.SubjectFactory(
-        code="SHARED", sessions_per_week=3, min_days=3))
+    factories.OfferingFactory(
+        batch=dep2_batch,
+        faculty=shared,
+        subject=factories.SubjectFactory(code="SHARED", sessions_per_week=3, min_days=3),
+    )
     whole = _run(admin_user)
     assert whole.status == JobStatus.COMPLETED, whole.error
     generation.timetable_publish(job_id=whole.pk, user=admin_user)
-    dep2_before = set(TimetableSlot.objects.filter(active=True, batch__department__code="DEP2")
-                      .values_list("pk", flat=True))
+    dep2_before = set(
+        TimetableSlot.objects.filter(active=True, batch__department__code="DEP2").values_list(
+            "pk", flat=True
+        )
+    )
 
     scoped = _run(admin_user, department="DEP1")
     assert scoped.status == JobStatus.COMPLETED, scoped.error
@@ -328,12 +342,12 @@ def test_stale_jobs_are_marked_failed(admin_user, institution, settings):
     settings.GENERATION_HEARTBEAT_TIMEOUT_S = 60
     settings.GENERATION_PENDING_TIMEOUT_S = 600
     now = timezone.now()
-    dead = factories.GenerationJobFactory(status="RUNNING", started_at=now,
-                                          heartbeat_at=now - dt.timedelta(seconds=61))
+    dead = factories.GenerationJobFactory(
+        status="RUNNING", started_at=now, heartbeat_at=now - dt.timedelta(seconds=61)
+    )
     alive = factories.GenerationJobFactory(status="RUNNING", started_at=now, heartbeat_at=now)
     forgotten = factories.GenerationJobFactory(status="PENDING")
-    GenerationJob.objects.filter(pk=forgotten.pk).update(
-        created_at=now - dt.timedelta(seconds=601))
+    GenerationJob.objects.filter(pk=forgotten.pk).update(created_at=now - dt.timedelta(seconds=601))
     fresh = factories.GenerationJobFactory(status="PENDING")
 
     assert sorted(mark_stale_jobs_task()) == sorted([dead.pk, forgotten.pk])
@@ -342,7 +356,8 @@ def test_stale_jobs_are_marked_failed(admin_user, institution, settings):
     assert dead.status == JobStatus.FAILED
     assert dead.error.startswith("Worker vanished: no heartbeat since ")
     assert forgotten.status == JobStatus.FAILED and "No worker picked the job up" in (
-        forgotten.error)
+        forgotten.error
+    )
     assert GenerationJob.objects.get(pk=alive.pk).status == JobStatus.RUNNING
     assert GenerationJob.objects.get(pk=fresh.pk).status == JobStatus.PENDING
 
@@ -352,8 +367,11 @@ def test_a_redelivered_job_whose_worker_died_is_restarted(admin_user, institutio
     job = generation.generation_job_create(user=admin_user, time_limit_s=LIMIT, enqueue=False)
     long_ago = timezone.now() - dt.timedelta(minutes=5)
     GenerationJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, started_at=long_ago, heartbeat_at=long_ago,
-        params={**job.params, "attempts": 1})
+        status=JobStatus.RUNNING,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+        params={**job.params, "attempts": 1},
+    )
     assert generate_timetable_task.apply(args=[job.pk]).get() == "COMPLETED"
     job.refresh_from_db()
     assert job.params["attempts"] == 2 and job.slots.exists()
@@ -369,8 +387,11 @@ def test_a_job_whose_worker_keeps_dying_is_given_up(admin_user, institution, set
     job = generation.generation_job_create(user=admin_user, time_limit_s=LIMIT, enqueue=False)
     long_ago = timezone.now() - dt.timedelta(minutes=5)
     GenerationJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, started_at=long_ago, heartbeat_at=long_ago,
-        params={**job.params, "attempts": 2})
+        status=JobStatus.RUNNING,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+        params={**job.params, "attempts": 2},
+    )
     job = generation.generation_job_run(job_id=job.pk)
     assert job.status == JobStatus.FAILED
     assert job.error.startswith("Worker vanished") and "gave up after 2 attempts" in job.error
@@ -410,8 +431,9 @@ def test_command_exits_non_zero_with_the_explanation(institution):
     teacher.save()
     out = io.StringIO()
     with pytest.raises(CommandError, match="No feasible timetable"):
-        call_command("generate_timetable", "--department", "DEP1", "--time-limit", str(LIMIT),
-                     stdout=out)
+        call_command(
+            "generate_timetable", "--department", "DEP1", "--time-limit", str(LIMIT), stdout=out
+        )
     assert "FAILED" in out.getvalue()
 
 
@@ -427,8 +449,7 @@ def test_the_service_refuses_other_roles(institution):
     assert err.value.status_code == 403
 
 
-def test_progress_and_heartbeat_are_written_while_solving(admin_user, institution,
-                                                         monkeypatch):
+def test_progress_and_heartbeat_are_written_while_solving(admin_user, institution, monkeypatch):
     seen: list[dict] = []
     real_solve = opt.solve
 
@@ -453,8 +474,11 @@ def test_a_run_reads_its_job_row_once_to_start_and_once_to_answer(admin_user, in
     with CaptureQueriesContext(connection) as queries:
         job = generation.generation_job_run(job_id=job.pk)
     assert job.status == JobStatus.COMPLETED, job.error
-    reads = [q["sql"] for q in queries.captured_queries
-             if q["sql"].startswith("SELECT") and 'FROM "timetabling_generationjob"' in q["sql"]]
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "timetabling_generationjob"' in q["sql"]
+    ]
     assert len(reads) == 2, reads  # the claimed job (with its scope and creator); the result
 
 

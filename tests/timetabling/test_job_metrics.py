@@ -18,19 +18,36 @@ from timetabling.serializers import JobMetricsSerializer
 pytestmark = pytest.mark.django_db
 
 SAMPLE = JobMetrics(
-    status="FEASIBLE", hard_violations=0, hard_by_kind={},
-    penalties={"idle_gap": PenaltyCount(count=13, weight=5),
-               "min_days": PenaltyCount(count=2, weight=3)},
-    soft_penalty=71, objective=71.0, bound=12.5, variables=4321, constraints=8765,
-    solve_time_s=9.875, time_to_first_feasible_s=0.25, classes=37, sessions=93, slots=101,
-    fixed_sessions=4, stay_close=True, moved=7, previous_sessions=55, build_time_s=0.125,
+    status="FEASIBLE",
+    hard_violations=0,
+    hard_by_kind={},
+    penalties={
+        "idle_gap": PenaltyCount(count=13, weight=5),
+        "min_days": PenaltyCount(count=2, weight=3),
+    },
+    soft_penalty=71,
+    objective=71.0,
+    bound=12.5,
+    variables=4321,
+    constraints=8765,
+    solve_time_s=9.875,
+    time_to_first_feasible_s=0.25,
+    classes=37,
+    sessions=93,
+    slots=101,
+    fixed_sessions=4,
+    stay_close=True,
+    moved=7,
+    previous_sessions=55,
+    build_time_s=0.125,
     save_time_s=0.0625,
 )
 
 
 def _completed(**fields: object) -> GenerationJob:
-    return factories.GenerationJobFactory(status=JobStatus.COMPLETED,
-                                          metrics=SAMPLE.as_json(), **fields)
+    return factories.GenerationJobFactory(
+        status=JobStatus.COMPLETED, metrics=SAMPLE.as_json(), **fields
+    )
 
 
 def test_metrics_survive_the_json_field():
@@ -49,9 +66,13 @@ def test_the_api_returns_the_typed_metrics(admin_client):
     done = _completed()
     pending = factories.GenerationJobFactory(status=JobStatus.PENDING)
     body = admin_client.get(f"/api/generation-jobs/{done.pk}/").json()
-    assert body["metrics"] == {**SAMPLE.as_json(),
-                               "penalties": {"idle_gap": {"count": 13, "weight": 5},
-                                             "min_days": {"count": 2, "weight": 3}}}
+    assert body["metrics"] == {
+        **SAMPLE.as_json(),
+        "penalties": {
+            "idle_gap": {"count": 13, "weight": 5},
+            "min_days": {"count": 2, "weight": 3},
+        },
+    }
     assert admin_client.get(f"/api/generation-jobs/{pending.pk}/").json()["metrics"] is None
 
 
@@ -61,7 +82,8 @@ def test_the_schema_documents_metrics_as_an_object(admin_client):
     metrics = components["JobMetrics"]
     assert list(metrics["properties"]) == [f.name for f in dataclasses.fields(JobMetrics)]
     assert metrics["properties"]["penalties"]["additionalProperties"] == {
-        "$ref": "#/components/schemas/PenaltyCount"}
+        "$ref": "#/components/schemas/PenaltyCount"
+    }
     assert metrics["properties"]["soft_penalty"]["type"] == "integer"
     job_metrics = components["GenerationJob"]["properties"]["metrics"]
     assert "#/components/schemas/JobMetrics" in str(job_metrics)
@@ -72,8 +94,9 @@ def test_the_command_prints_the_typed_metrics(monkeypatch):
     factories.small_institution()
 
     def run(*, job_id: int, on_progress: object = None) -> GenerationJob:
-        GenerationJob.objects.filter(pk=job_id).update(status=JobStatus.COMPLETED,
-                                                       metrics=SAMPLE.as_json())
+        GenerationJob.objects.filter(pk=job_id).update(
+            status=JobStatus.COMPLETED, metrics=SAMPLE.as_json()
+        )
         return GenerationJob.objects.get(pk=job_id)
 
     monkeypatch.setattr(command, "generation_job_run", run)

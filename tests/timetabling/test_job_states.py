@@ -29,8 +29,7 @@ CALLS: dict[str, Callable[[int], object]] = {
     "request_cancel": lambda pk: states.job_request_cancel(job_id=pk),
     "cancel": lambda pk: states.job_cancel(job_id=pk),
     "stop": lambda pk: states.job_stop(job_id=pk, token=T0),
-    "complete": lambda pk: states.job_complete(job_id=pk, token=T0,
-                                               progress={"phase": "done"}),
+    "complete": lambda pk: states.job_complete(job_id=pk, token=T0, progress={"phase": "done"}),
     "fail": lambda pk: states.job_fail(job_id=pk, token=T0, error="it broke"),
     "fail_to_queue": lambda pk: states.job_fail_to_queue(job_id=pk, error="no broker"),
     "abandon": lambda pk: states.job_abandon(job_id=pk, seen_beat=T0, error="vanished"),
@@ -40,13 +39,16 @@ CALLS: dict[str, Callable[[int], object]] = {
 
 # What each move writes besides the status.
 EFFECTS: dict[str, Callable[[GenerationJob], bool]] = {
-    "claim": lambda j: j.started_at > T0 and j.celery_task_id == "task-2"
-    and j.progress == {"phase": "building"},
-    "restart": lambda j: j.started_at > T0 and j.heartbeat_at > T0
-    and j.celery_task_id == "task-2",
+    "claim": lambda j: (
+        j.started_at > T0 and j.celery_task_id == "task-2" and j.progress == {"phase": "building"}
+    ),
+    "restart": lambda j: j.started_at > T0 and j.heartbeat_at > T0 and j.celery_task_id == "task-2",
     "request_cancel": lambda j: j.cancel_requested and j.finished_at is None,
-    "cancel": lambda j: j.cancel_requested and j.finished_at is not None
-    and j.error == "Cancelled before it started.",
+    "cancel": lambda j: (
+        j.cancel_requested
+        and j.finished_at is not None
+        and j.error == "Cancelled before it started."
+    ),
     "stop": lambda j: j.finished_at is not None and "Cancelled on request" in j.error,
     "complete": lambda j: j.finished_at is not None and j.progress == {"phase": "done"},
     "fail": lambda j: j.finished_at is not None and j.error == "it broke",
@@ -56,15 +58,19 @@ EFFECTS: dict[str, Callable[[GenerationJob], bool]] = {
     "publish": lambda j: j.published_at is not None,
 }
 
-ALLOWED = [(name, source) for name, move in states.MOVES.items()
-           for source in sorted(move.sources)]
-REFUSED = [(name, status) for name, move in states.MOVES.items()
-           for status in JobStatus.values if status not in move.sources]
+ALLOWED = [(name, source) for name, move in states.MOVES.items() for source in sorted(move.sources)]
+REFUSED = [
+    (name, status)
+    for name, move in states.MOVES.items()
+    for status in JobStatus.values
+    if status not in move.sources
+]
 
 
 def _job(status: str, **fields: object) -> GenerationJob:
-    return factories.GenerationJobFactory(**{"status": status, "started_at": T0,
-                                             "heartbeat_at": T0, **fields})
+    return factories.GenerationJobFactory(
+        **{"status": status, "started_at": T0, "heartbeat_at": T0, **fields}
+    )
 
 
 def test_every_move_has_a_call_and_an_effect_here():
@@ -98,15 +104,18 @@ def test_a_move_from_a_wrong_state_is_refused_and_changes_nothing(name, status):
     assert model_to_dict(GenerationJob.objects.get(pk=job.pk)) == before
 
 
-@pytest.mark.parametrize("name, fields", [
-    ("claim", {"cancel_requested": True}),  # a cancel came before the worker
-    ("complete", {"cancel_requested": True}),  # a cancel came while the solver finished
-    ("complete", {"started_at": T0 + dt.timedelta(seconds=1)}),  # restarted elsewhere
-    ("fail", {"started_at": T0 + dt.timedelta(seconds=1)}),
-    ("stop", {"started_at": T0 + dt.timedelta(seconds=1)}),
-    ("abandon", {"heartbeat_at": T0 + dt.timedelta(seconds=1)}),  # it beat meanwhile
-    ("restart", {"heartbeat_at": T0 + dt.timedelta(seconds=1)}),
-])
+@pytest.mark.parametrize(
+    "name, fields",
+    [
+        ("claim", {"cancel_requested": True}),  # a cancel came before the worker
+        ("complete", {"cancel_requested": True}),  # a cancel came while the solver finished
+        ("complete", {"started_at": T0 + dt.timedelta(seconds=1)}),  # restarted elsewhere
+        ("fail", {"started_at": T0 + dt.timedelta(seconds=1)}),
+        ("stop", {"started_at": T0 + dt.timedelta(seconds=1)}),
+        ("abandon", {"heartbeat_at": T0 + dt.timedelta(seconds=1)}),  # it beat meanwhile
+        ("restart", {"heartbeat_at": T0 + dt.timedelta(seconds=1)}),
+    ],
+)
 def test_a_move_whose_guard_no_longer_holds_is_refused(name, fields):
     source = sorted(states.MOVES[name].sources)[0]
     job = _job(source, **fields)
@@ -172,8 +181,7 @@ def test_concurrent_movers_on_postgresql_exactly_one_wins():
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=mover, args=(n,))
-               for n in ["complete", "stop"] * 4]
+    threads = [threading.Thread(target=mover, args=(n,)) for n in ["complete", "stop"] * 4]
     for t in threads:
         t.start()
     for t in threads:

@@ -23,21 +23,39 @@ def week(grid):
     rao = factories.FacultyFactory(employee_id="F101", name="Dr. Anita Rao")
     published = factories.GenerationJobFactory()
     theory = factories.OfferingFactory(
-        batch=batch, faculty=rao,
-        subject=factories.SubjectFactory(code="CS301", name="Data Structures"))
+        batch=batch,
+        faculty=rao,
+        subject=factories.SubjectFactory(code="CS301", name="Data Structures"),
+    )
     lab = factories.OfferingFactory(
-        batch=batch, faculty=rao,
-        subject=factories.SubjectFactory(code="CS391", name="Structures Lab", kind="lab"))
-    factories.TimetableSlotFactory(job=published, offering=theory, day=0, period=1,
-                                   room=factories.RoomFactory(code="LH-101"))
-    factories.TimetableSlotFactory(job=published, offering=lab, day=1, period=3, length=2,
-                                   room=factories.RoomFactory(code="LAB-1", kind="lab"))
+        batch=batch,
+        faculty=rao,
+        subject=factories.SubjectFactory(code="CS391", name="Structures Lab", kind="lab"),
+    )
+    factories.TimetableSlotFactory(
+        job=published, offering=theory, day=0, period=1, room=factories.RoomFactory(code="LH-101")
+    )
+    factories.TimetableSlotFactory(
+        job=published,
+        offering=lab,
+        day=1,
+        period=3,
+        length=2,
+        room=factories.RoomFactory(code="LAB-1", kind="lab"),
+    )
     draft = factories.GenerationJobFactory()
     factories.TimetableSlotFactory(
-        job=draft, active=False, day=3, period=2, room=factories.RoomFactory(code="LH-999"),
+        job=draft,
+        active=False,
+        day=3,
+        period=2,
+        room=factories.RoomFactory(code="LH-999"),
         offering=factories.OfferingFactory(
-            batch=batch, faculty=rao,
-            subject=factories.SubjectFactory(code="CS399", name="Draft Only Topic")))
+            batch=batch,
+            faculty=rao,
+            subject=factories.SubjectFactory(code="CS399", name="Draft Only Topic"),
+        ),
+    )
     return {"batch": batch, "faculty": rao, "draft": draft}
 
 
@@ -49,13 +67,18 @@ def logged_in(client, student_user):
 
 def _cell(html: str, text: str) -> str:
     """The ``<td ...>`` opening tag of the cell containing ``text``."""
-    before = html[:html.index(text)]
-    return before[before.rindex("<td"):].split(">", 1)[0]
+    before = html[: html.index(text)]
+    return before[before.rindex("<td") :].split(">", 1)[0]
 
 
 def test_pages_need_a_login(client, week):
-    for url in ["/timetable/", "/timetable/batch/CSE-3A/", "/timetable/faculty/F101/",
-                "/timetable/room/LH-101/", "/timetable/batch/CSE-3A.ics"]:
+    for url in [
+        "/timetable/",
+        "/timetable/batch/CSE-3A/",
+        "/timetable/faculty/F101/",
+        "/timetable/room/LH-101/",
+        "/timetable/batch/CSE-3A.ics",
+    ]:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/timetable/login/?next=")
@@ -65,8 +88,10 @@ def test_a_student_can_sign_in_on_the_login_page(client, week):
     factories.UserFactory(username="stu", role="student")  # not is_staff: admin login refuses
     page = client.get("/timetable/login/?next=/timetable/batch/CSE-3A/")
     assert page.status_code == 200 and b'name="password"' in page.content
-    response = client.post("/timetable/login/", {"username": "stu", "password": "pass-word-123",
-                                                 "next": "/timetable/batch/CSE-3A/"})
+    response = client.post(
+        "/timetable/login/",
+        {"username": "stu", "password": "pass-word-123", "next": "/timetable/batch/CSE-3A/"},
+    )
     assert response.status_code == 302
     assert response["Location"] == "/timetable/batch/CSE-3A/"
     assert client.get("/timetable/batch/CSE-3A/").status_code == 200
@@ -77,8 +102,12 @@ def test_a_student_can_sign_in_on_the_login_page(client, week):
 
 def test_index_lists_batches_faculty_and_rooms(logged_in, week):
     html = logged_in.get("/timetable/").content.decode()
-    for link in ['href="/timetable/batch/CSE-3A/"', 'href="/timetable/faculty/F101/"',
-                 'href="/timetable/room/LH-101/"', 'href="/timetable/room/LAB-1/"']:
+    for link in [
+        'href="/timetable/batch/CSE-3A/"',
+        'href="/timetable/faculty/F101/"',
+        'href="/timetable/room/LH-101/"',
+        'href="/timetable/room/LAB-1/"',
+    ]:
         assert link in html
     assert "Recent generation jobs" not in html  # managers only
 
@@ -102,9 +131,12 @@ def test_a_lab_spans_its_periods(logged_in, week):
 
 
 def test_a_lab_across_a_break_spans_the_break_row_too(logged_in, grid):
-    slot = factories.TimetableSlotFactory(day=0, period=2, length=2,
-                                          offering=factories.OfferingFactory(
-                                              subject=factories.SubjectFactory(name="Long Lab")))
+    slot = factories.TimetableSlotFactory(
+        day=0,
+        period=2,
+        length=2,
+        offering=factories.OfferingFactory(subject=factories.SubjectFactory(name="Long Lab")),
+    )
     html = logged_in.get(f"/timetable/batch/{slot.batch.code}/").content.decode()
     assert 'rowspan="3"' in _cell(html, "Long Lab")
 
@@ -123,9 +155,15 @@ def test_a_combined_class_is_one_cell_naming_every_batch(logged_in, grid):
     hall = factories.RoomFactory(code="HALL")
     for code in ("B-ONE", "B-TWO"):
         factories.TimetableSlotFactory(
-            offering=factories.OfferingFactory(batch=factories.BatchFactory(code=code),
-                                               subject=subject, faculty=teacher, group="G"),
-            faculty=teacher, room=hall, day=2, period=1, primary=code == "B-ONE")
+            offering=factories.OfferingFactory(
+                batch=factories.BatchFactory(code=code), subject=subject, faculty=teacher, group="G"
+            ),
+            faculty=teacher,
+            room=hall,
+            day=2,
+            period=1,
+            primary=code == "B-ONE",
+        )
     html = logged_in.get("/timetable/faculty/F777/").content.decode()
     assert html.count('<span class="subject">Ethics</span>') == 1
     assert "B-ONE</a>, <a" in html and "B-TWO" in html
@@ -168,8 +206,7 @@ def test_page_links_its_calendar_and_csv(logged_in, week):
     assert rows[0] == "batch,subject,faculty,room,day,period,length"
     assert rows[1:3] == ["CSE-3A,CS301,F101,LH-101,MON,1,1", "CSE-3A,CS391,F101,LAB-1,TUE,3,2"]
 
-    assert logged_in.get(f"/timetable/batch/CSE-3A.csv?job={week['draft'].pk}").status_code \
-        == 403
+    assert logged_in.get(f"/timetable/batch/CSE-3A.csv?job={week['draft'].pk}").status_code == 403
 
 
 def test_grid_reads_two_queries_and_lays_out_with_none(week, django_assert_num_queries):
@@ -179,8 +216,9 @@ def test_grid_reads_two_queries_and_lays_out_with_none(week, django_assert_num_q
     with django_assert_num_queries(0):
         grid = week_grid(slots, times)
     assert grid.sessions == 2
-    lab = next(entry for row in grid.rows for cell in row.cells for entry in cell.entries
-               if entry.is_lab)
+    lab = next(
+        entry for row in grid.rows for cell in row.cells for entry in cell.entries if entry.is_lab
+    )
     assert lab.length == 2
 
 
@@ -195,13 +233,19 @@ def test_page_queries_do_not_grow_with_the_number_of_slots(logged_in, grid, kind
     batch = factories.BatchFactory(code="QB")
     teacher = factories.FacultyFactory(employee_id="QF")
     room = factories.RoomFactory(code="QR")
-    url = {"batch": "/timetable/batch/QB/", "faculty": "/timetable/faculty/QF/",
-           "room": "/timetable/room/QR/"}[kind]
+    url = {
+        "batch": "/timetable/batch/QB/",
+        "faculty": "/timetable/faculty/QF/",
+        "room": "/timetable/room/QR/",
+    }[kind]
 
     def add(day: int, period: int) -> None:
         factories.TimetableSlotFactory(
-            offering=factories.OfferingFactory(batch=batch, faculty=teacher), room=room,
-            day=day, period=period)
+            offering=factories.OfferingFactory(batch=batch, faculty=teacher),
+            room=room,
+            day=day,
+            period=period,
+        )
 
     add(0, 1)
     few = _page_queries(logged_in, url)

@@ -37,10 +37,17 @@ def test_workload_counts_a_combined_class_once(staff_client):
     factories.TimetableSlotFactory(offering=partner, length=2, active=True, primary=False)
     factories.TimetableSlotFactory(offering=offering, day=3, active=True)
     factories.TimetableSlotFactory(offering=offering, day=4, active=False)  # a draft
-    rows = staff_client.get(
-        f"/api/faculty/workload/?department={faculty.department.code}").json()["results"]
-    assert rows == [{
-        "employee_id": faculty.employee_id, "name": faculty.name,
-        "department": faculty.department.code, "sessions": 2, "periods": 3,
-        "max_hours_per_week": 10, "max_hours_per_day": 4,
-    }]
+    rows = staff_client.get(f"/api/faculty/workload/?department={faculty.department.code}").json()[
+        "results"
+    ]
+    assert rows == [
+        {
+            "employee_id": faculty.employee_id,
+            "name": faculty.name,
+            "department": faculty.department.code,
+            "sessions": 2,
+            "periods": 3,
+            "max_hours_per_week": 10,
+            "max_hours_per_day": 4,
+        }
+    ]

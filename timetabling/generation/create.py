@@ -104,8 +104,9 @@ def generation_job_create(
     if department:
         dept_obj = Department.objects.filter(code=department).first()
         if dept_obj is None:
-            raise ApplicationError(f"Unknown department {department!r}.",
-                                   extra={"department": department})
+            raise ApplicationError(
+                f"Unknown department {department!r}.", extra={"department": department}
+            )
     if batch:
         batch_obj = Batch.objects.filter(code=batch).first()
         if batch_obj is None:
@@ -175,14 +176,21 @@ def _enqueue(job_id: int, limit: int) -> None:
     try:
         with app.connection_for_write() as conn:
             result = generate_timetable_task.apply_async(
-                args=[job_id], soft_time_limit=soft, time_limit=hard, connection=conn,
+                args=[job_id],
+                soft_time_limit=soft,
+                time_limit=hard,
+                connection=conn,
             )
     except _broker_errors() as exc:
         reason = f"{type(exc).__name__}: {exc}"
         logger.error("generation job %s could not be queued: %s", job_id, reason)
         try:
-            states.job_fail_to_queue(job_id=job_id, error=(
-                f"Could not queue the job: the task broker (Redis) is unreachable ({reason})."))
+            states.job_fail_to_queue(
+                job_id=job_id,
+                error=(
+                    f"Could not queue the job: the task broker (Redis) is unreachable ({reason})."
+                ),
+            )
         except states.TransitionRefused as refused:  # cancelled meanwhile: leave it so
             logger.warning("generation job %s: %s", job_id, refused.message)
         raise ServiceUnavailableError(

@@ -84,8 +84,9 @@ def claim(job_id: int, task_id: str | None) -> tuple[Lease | None, str]:
 
 def _take_over(job_id: int, task_id: str | None) -> tuple[Lease | None, str]:
     """Wait until a RUNNING job's heartbeat is silent for the timeout, then restart it."""
-    job = GenerationJob.objects.only("heartbeat_at", "started_at", "created_at",
-                                     "params").get(pk=job_id)
+    job = GenerationJob.objects.only("heartbeat_at", "started_at", "created_at", "params").get(
+        pk=job_id
+    )
     timeout = settings.GENERATION_HEARTBEAT_TIMEOUT_S
     last_beat = job.heartbeat_at or job.started_at or job.created_at
     while True:
@@ -93,8 +94,11 @@ def _take_over(job_id: int, task_id: str | None) -> tuple[Lease | None, str]:
         if silent >= timeout:
             break
         time.sleep(min(timeout - silent + 0.05, heartbeat_interval_s()))
-        current = GenerationJob.objects.filter(pk=job_id).values_list(
-            "status", "heartbeat_at", named=True).first()
+        current = (
+            GenerationJob.objects.filter(pk=job_id)
+            .values_list("status", "heartbeat_at", named=True)
+            .first()
+        )
         if current is None:
             return None, "deleted meanwhile"
         if current.status != JobStatus.RUNNING:
@@ -104,15 +108,23 @@ def _take_over(job_id: int, task_id: str | None) -> tuple[Lease | None, str]:
     attempts = JobParams.of(job).attempts
     try:
         if attempts >= settings.GENERATION_MAX_ATTEMPTS:
-            states.job_abandon(job_id=job_id, seen_beat=job.heartbeat_at, error=(
-                f"Worker vanished: no heartbeat since {when(last_beat)}; gave up after "
-                f"{attempts} attempts."))
+            states.job_abandon(
+                job_id=job_id,
+                seen_beat=job.heartbeat_at,
+                error=(
+                    f"Worker vanished: no heartbeat since {when(last_beat)}; gave up after "
+                    f"{attempts} attempts."
+                ),
+            )
             return None, "gave up after repeated worker losses"
         token = states.job_restart(job_id=job_id, seen_beat=job.heartbeat_at, task_id=task_id)
     except states.TransitionRefused:
         return None, "taken over by another worker"
-    logger.warning("generation job %s: worker vanished (no heartbeat since %s); restarting",
-                   job_id, when(last_beat))
+    logger.warning(
+        "generation job %s: worker vanished (no heartbeat since %s); restarting",
+        job_id,
+        when(last_beat),
+    )
     return _lease(job_id, token), ""
 
 
@@ -128,8 +140,9 @@ class Monitor:
     changes the job's status.
     """
 
-    def __init__(self, lease: Lease, cancel: threading.Event,
-                 on_progress: ProgressCallback | None) -> None:
+    def __init__(
+        self, lease: Lease, cancel: threading.Event, on_progress: ProgressCallback | None
+    ) -> None:
         self.job_id = lease.job.pk
         self.token = lease.token
         self.cancel = cancel
@@ -151,26 +164,41 @@ class Monitor:
 
     def _cancel_flag(self) -> bool | None:
         """The job's ``cancel_requested`` while this run holds the lease, else None."""
-        return GenerationJob.objects.filter(
-            pk=self.job_id, status=JobStatus.RUNNING, started_at=self.token,
-        ).values_list("cancel_requested", flat=True).first()
+        return (
+            GenerationJob.objects.filter(
+                pk=self.job_id,
+                status=JobStatus.RUNNING,
+                started_at=self.token,
+            )
+            .values_list("cancel_requested", flat=True)
+            .first()
+        )
 
     def tick(self, *, force: bool = False) -> None:
         now = time.monotonic()
         latest = self.latest
         changed = latest is not None and latest is not self.reported
-        due = now - self.last_write >= (_PROGRESS_EVERY_S if changed
-                                        else min(_PROGRESS_EVERY_S, heartbeat_interval_s()))
+        due = now - self.last_write >= (
+            _PROGRESS_EVERY_S if changed else min(_PROGRESS_EVERY_S, heartbeat_interval_s())
+        )
         if not (force or due):
             return
         self.last_write = now
-        data: dict[str, Any] = {"phase": "solving", "elapsed_s": round(now - self.start, 1),
-                                "solutions": self.solutions}
+        data: dict[str, Any] = {
+            "phase": "solving",
+            "elapsed_s": round(now - self.start, 1),
+            "solutions": self.solutions,
+        }
         if latest is not None:
-            data.update(objective=latest.objective, bound=latest.bound,
-                        solver_elapsed_s=round(latest.elapsed_s, 1))
+            data.update(
+                objective=latest.objective,
+                bound=latest.bound,
+                solver_elapsed_s=round(latest.elapsed_s, 1),
+            )
         updated = GenerationJob.objects.filter(
-            pk=self.job_id, status=JobStatus.RUNNING, started_at=self.token,
+            pk=self.job_id,
+            status=JobStatus.RUNNING,
+            started_at=self.token,
             cancel_requested=False,
         ).update(progress=data, heartbeat_at=timezone.now())
         if not updated:
@@ -187,15 +215,19 @@ class Monitor:
                 self.on_progress(data)
 
 
-def solve_monitored(problem: opt.Problem, options: opt.SolveOptions, monitor: Monitor,
-                    ) -> opt.Result:
+def solve_monitored(
+    problem: opt.Problem,
+    options: opt.SolveOptions,
+    monitor: Monitor,
+) -> opt.Result:
     """Solve in a helper thread; this thread writes progress and watches for cancel."""
     box: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            box["result"] = opt.solve(problem, options, on_progress=monitor.solver_progress,
-                                      cancel=monitor.cancel)
+            box["result"] = opt.solve(
+                problem, options, on_progress=monitor.solver_progress, cancel=monitor.cancel
+            )
         except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
             box["error"] = exc
 
@@ -221,4 +253,3 @@ def solve_monitored(problem: opt.Problem, options: opt.SolveOptions, monitor: Mo
     if monitor.latest is not monitor.reported:
         monitor.tick(force=True)  # the last improvement is reported even on a short solve
     return box["result"]
-

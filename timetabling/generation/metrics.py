@@ -57,8 +57,10 @@ class JobMetrics:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobMetrics:
         values = {f.name: data[f.name] for f in dataclasses.fields(cls)}
-        values["penalties"] = {name: PenaltyCount(count=p["count"], weight=p["weight"])
-                               for name, p in (data["penalties"] or {}).items()}
+        values["penalties"] = {
+            name: PenaltyCount(count=p["count"], weight=p["weight"])
+            for name, p in (data["penalties"] or {}).items()
+        }
         return cls(**values)
 
     @classmethod

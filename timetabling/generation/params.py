@@ -21,10 +21,12 @@ class JobParams:
     def of(cls, job: Any) -> JobParams:
         data = job.params or {}
         ids = data.get("batch_ids")
-        return cls(stay_close=bool(data.get("stay_close", False)),
-                   batch_ids=None if ids is None else frozenset(ids),
-                   attempts=int(data.get("attempts", 0)),
-                   seed=int(data.get("seed", 0)))
+        return cls(
+            stay_close=bool(data.get("stay_close", False)),
+            batch_ids=None if ids is None else frozenset(ids),
+            attempts=int(data.get("attempts", 0)),
+            seed=int(data.get("seed", 0)),
+        )
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -37,9 +37,7 @@ def time_grid(rows: Iterable[tuple[int, int, dt.time, dt.time]]) -> opt.TimeGrid
         return opt.TimeGrid(days=0, periods_per_day=0)
     days = max(d for d, _ in cells) + 1
     periods = max(p for _, p in cells) + 1
-    missing = frozenset(
-        (d, p) for d in range(days) for p in range(periods) if (d, p) not in cells
-    )
+    missing = frozenset((d, p) for d in range(days) for p in range(periods) if (d, p) not in cells)
     starts = {cell: start for cell, (start, _) in cells.items()}
     breaks = frozenset(
         (d, p)
@@ -62,20 +60,18 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
     published sessions of the scope are the timetable to stay close to.
     """
     stay_close = JobParams.of(job).stay_close
-    batch_ids = scope_batch_ids(semester=job.semester, department_id=job.department_id,
-                                batch_id=job.batch_id)
+    batch_ids = scope_batch_ids(
+        semester=job.semester, department_id=job.department_id, batch_id=job.batch_id
+    )
     offerings = list(
         Offering.objects.filter(batch_id__in=batch_ids)
         .select_related("subject", "batch", "faculty")
         .order_by("batch__code", "subject__code", "pk")
     )
-    grid = time_grid(
-        TimeSlot.objects.values_list("day", "period", "start_time", "end_time")
-    )
+    grid = time_grid(TimeSlot.objects.values_list("day", "period", "start_time", "end_time"))
     rooms = tuple(
         opt.Room(id=pk, kind=opt.RoomKind(kind), capacity=capacity)
-        for pk, kind, capacity in Room.objects.order_by("pk").values_list(
-            "pk", "kind", "capacity")
+        for pk, kind, capacity in Room.objects.order_by("pk").values_list("pk", "kind", "capacity")
     )
     faculty_rows = {o.faculty_id: o.faculty for o in offerings}
     unavailable: dict[int, set[opt.Slot]] = defaultdict(set)
@@ -100,8 +96,9 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
     for o in offerings:
         key = ("g", o.group, o.subject_id, o.faculty_id) if o.group else ("o", o.pk)
         members.setdefault(key, []).append(o)
-    days_in_grid = len({d for d in range(grid.days)
-                        if any(grid.exists(d, p) for p in range(grid.periods_per_day))})
+    days_in_grid = len(
+        {d for d in range(grid.days) if any(grid.exists(d, p) for p in range(grid.periods_per_day))}
+    )
     classes: list[opt.ClassSpec] = []
     offerings_of: dict[int, list[Offering]] = {}
     class_of_offering: dict[int, int] = {}
@@ -129,8 +126,7 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
     previous: dict[tuple[int, int, int], int] = {}
     for day, period, length, fid, room_id, b, offering_id in TimetableSlot.objects.filter(
         active=True
-    ).values_list("day", "period", "length", "faculty_id", "room_id", "batch_id",
-                  "offering_id"):
+    ).values_list("day", "period", "length", "faculty_id", "room_id", "batch_id", "offering_id"):
         if b in batch_ids:
             prev_cid = class_of_offering.get(offering_id)
             if prev_cid is not None:
@@ -171,8 +167,14 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
         weights=opt.Weights(previous_distance=settings.GENERATION_STAY_CLOSE_WEIGHT),
         names=names,
     )
-    return GenerationInput(problem=problem, offerings_of=offerings_of, batch_ids=batch_ids,
-                           previous=prev, stay_close=stay_close, issues=issues)
+    return GenerationInput(
+        problem=problem,
+        offerings_of=offerings_of,
+        batch_ids=batch_ids,
+        previous=prev,
+        stay_close=stay_close,
+        issues=issues,
+    )
 
 
 def name_rooms(gen: GenerationInput) -> None:

@@ -49,8 +49,9 @@ def timetable_publish(*, job_id: int, user: Any) -> GenerationJob:
     batch_ids = set(JobParams.of(job).batch_ids or ()) | set(
         job.slots.values_list("batch_id", flat=True).distinct()
     )
-    TimetableSlot.objects.filter(active=True, batch_id__in=batch_ids).exclude(
-        job_id=job.pk).update(active=False)
+    TimetableSlot.objects.filter(active=True, batch_id__in=batch_ids).exclude(job_id=job.pk).update(
+        active=False
+    )
     job.slots.update(active=True)
     return job
 
@@ -69,10 +70,17 @@ def generation_jobs_mark_stale(*, now: dt.datetime | None = None) -> list[int]:
         | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=hb_cutoff)
     )
     for row in running.values_list("pk", "heartbeat_at", "started_at", named=True):
+        last_seen = when(row.heartbeat_at or row.started_at)
         try:
-            states.job_abandon(job_id=row.pk, seen_beat=row.heartbeat_at, now=now, error=(
-                f"Worker vanished: no heartbeat since {when(row.heartbeat_at or row.started_at)}"
-                f" (more than {timeout} s). Nothing was saved; generate again."))
+            states.job_abandon(
+                job_id=row.pk,
+                seen_beat=row.heartbeat_at,
+                now=now,
+                error=(
+                    f"Worker vanished: no heartbeat since {last_seen}"
+                    f" (more than {timeout} s). Nothing was saved; generate again."
+                ),
+            )
         except states.TransitionRefused:
             continue  # it beat, finished or was taken over meanwhile
         failed.append(row.pk)
@@ -81,9 +89,14 @@ def generation_jobs_mark_stale(*, now: dt.datetime | None = None) -> list[int]:
         status=JobStatus.PENDING, created_at__lt=pending_cutoff
     ).only("pk", "created_at"):
         try:
-            states.job_expire(job_id=job.pk, now=now, error=(
-                f"No worker picked the job up since {when(job.created_at)}: is a Celery worker "
-                f"running? Generate again."))
+            states.job_expire(
+                job_id=job.pk,
+                now=now,
+                error=(
+                    f"No worker picked the job up since {when(job.created_at)}: is a Celery worker "
+                    f"running? Generate again."
+                ),
+            )
         except states.TransitionRefused:
             continue  # picked up or cancelled meanwhile
         failed.append(job.pk)

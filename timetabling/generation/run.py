@@ -60,20 +60,20 @@ def generation_job_run(
     job = lease.job
     # Tags feature, job_id, scope, semester and the user on the Celery task's own scope (so
     # its transaction and the errors it reports carry them), else on a fresh one.
-    with job_scope_context(job, feature="timetable", scope=job.scope_label), \
-            transaction_or_span(op="timetable.generate", name="Generate Timetable") as root:
+    with (
+        job_scope_context(job, feature="timetable", scope=job.scope_label),
+        transaction_or_span(op="timetable.generate", name="Generate Timetable") as root,
+    ):
         try:
             return _run(lease, on_progress, root)
         except Lost:
-            logger.warning("generation job %s was taken from this run; result discarded",
-                           job_id)
+            logger.warning("generation job %s was taken from this run; result discarded", job_id)
             return GenerationJob.objects.get(pk=job_id)
         except BaseException as exc:
             try:
                 states.job_fail(job_id=job_id, token=lease.token, error=_exception_reason(exc))
             except ApplicationError as refused:  # taken over, finished or deleted meanwhile
-                logger.warning("generation job %s: not marked failed (%s)", job_id,
-                               refused.message)
+                logger.warning("generation job %s: not marked failed (%s)", job_id, refused.message)
             root.set_status("internal_error")
             raise
 
@@ -101,11 +101,11 @@ def _run(lease: Lease, on_progress: ProgressCallback | None, root: Any) -> Gener
     params = JobParams.of(job).next_attempt(gen.batch_ids)
     GenerationJob.objects.filter(pk=job.pk).update(params=params.as_json())
     if gen.issues:
-        return _fail(lease, "Cannot generate a timetable: " + " ".join(gen.issues),
-                     infeasible=True)
+        return _fail(lease, "Cannot generate a timetable: " + " ".join(gen.issues), infeasible=True)
 
-    options = opt.SolveOptions(time_limit_s=float(job.time_limit_s),
-                               workers=settings.GENERATION_WORKERS, seed=params.seed)
+    options = opt.SolveOptions(
+        time_limit_s=float(job.time_limit_s), workers=settings.GENERATION_WORKERS, seed=params.seed
+    )
     monitor = Monitor(lease, threading.Event(), on_progress)
     with sentry_sdk.start_span(op="optimize", name="Optimize") as span:
         monitor.tick(force=True)
@@ -120,8 +120,11 @@ def _run(lease: Lease, on_progress: ProgressCallback | None, root: Any) -> Gener
         raise Lost()
     if monitor.cancel_requested or result.status == opt.Status.CANCELLED:
         if not monitor.cancel_requested and not _cancel_requested(job.pk):
-            return _fail(lease, f"The solver did not finish within the time limit of "
-                                f"{job.time_limit_s} s plus its grace period.")
+            return _fail(
+                lease,
+                f"The solver did not finish within the time limit of "
+                f"{job.time_limit_s} s plus its grace period.",
+            )
         return _stop(lease)
     if result.status == opt.Status.INFEASIBLE:
         name_rooms(gen)
@@ -130,21 +133,29 @@ def _run(lease: Lease, on_progress: ProgressCallback | None, root: Any) -> Gener
         if reasons:
             text += " Reasons:\n" + "\n".join(f"- {r}" for r in reasons)
         else:
-            text += (" The solver proved that the hard rules cannot all be met but could not"
-                     " name one reason; check rooms, faculty loads and unavailability.")
+            text += (
+                " The solver proved that the hard rules cannot all be met but could not"
+                " name one reason; check rooms, faculty loads and unavailability."
+            )
         return _fail(lease, text, infeasible=True)
     if result.status == opt.Status.UNKNOWN:
-        return _fail(lease, f"No timetable was found within the time limit of "
-                            f"{job.time_limit_s} s; try a longer time limit.")
+        return _fail(
+            lease,
+            f"No timetable was found within the time limit of "
+            f"{job.time_limit_s} s; try a longer time limit.",
+        )
     if not result.has_solution:
-        return _fail(lease, f"The optimizer could not solve this problem "
-                            f"({result.status.value}).")
+        return _fail(lease, f"The optimizer could not solve this problem ({result.status.value}).")
 
     evaluation = opt.evaluate(problem, result.sessions)
     with sentry_sdk.start_span(op="db.bulk_create", name="Save timetable slots") as span:
         try:
-            metrics = _save(lease, gen, result, partial(
-                _metrics, gen, result, evaluation, build_time_s=round(build_time, 3)))
+            metrics = _save(
+                lease,
+                gen,
+                result,
+                partial(_metrics, gen, result, evaluation, build_time_s=round(build_time, 3)),
+            )
         except states.TransitionRefused as refused:
             if refused.guard_failed and monitor.holds_lease():
                 return _stop(lease)  # a cancel came while the solver finished
@@ -159,22 +170,33 @@ def _run(lease: Lease, on_progress: ProgressCallback | None, root: Any) -> Gener
     return GenerationJob.objects.get(pk=job.pk)
 
 
-def _metrics(gen: GenerationInput, result: opt.Result, evaluation: opt.Evaluation, *,
-             build_time_s: float, slots: int, save_time_s: float) -> JobMetrics:
+def _metrics(
+    gen: GenerationInput,
+    result: opt.Result,
+    evaluation: opt.Evaluation,
+    *,
+    build_time_s: float,
+    slots: int,
+    save_time_s: float,
+) -> JobMetrics:
     return JobMetrics(
         status=result.status.value,
         hard_violations=evaluation.hard_total,
         hard_by_kind={k: v for k, v in evaluation.hard.items() if v},
-        penalties={p.name: PenaltyCount(count=p.count, weight=p.weight)
-                   for p in evaluation.penalties},
+        penalties={
+            p.name: PenaltyCount(count=p.count, weight=p.weight) for p in evaluation.penalties
+        },
         soft_penalty=evaluation.soft_total,
         objective=result.objective,
         bound=result.best_bound,
         variables=result.stats.variables,
         constraints=result.stats.constraints,
         solve_time_s=round(result.stats.wall_time_s, 3),
-        time_to_first_feasible_s=(None if result.stats.time_to_first_feasible_s is None
-                                  else round(result.stats.time_to_first_feasible_s, 3)),
+        time_to_first_feasible_s=(
+            None
+            if result.stats.time_to_first_feasible_s is None
+            else round(result.stats.time_to_first_feasible_s, 3)
+        ),
         classes=len(gen.problem.classes),
         sessions=len(result.sessions),
         slots=slots,
@@ -206,8 +228,9 @@ def _cancel_requested(job_id: int) -> bool:
     return GenerationJob.objects.filter(pk=job_id, cancel_requested=True).exists()
 
 
-def _save(lease: Lease, gen: GenerationInput, result: opt.Result,
-          metrics_for: Callable[..., JobMetrics]) -> JobMetrics:
+def _save(
+    lease: Lease, gen: GenerationInput, result: opt.Result, metrics_for: Callable[..., JobMetrics]
+) -> JobMetrics:
     """The ``complete`` move, all slots (one ``bulk_create``) and the metrics, in one
     transaction: a reader never sees a completed job without its slots and metrics.
 
@@ -234,13 +257,19 @@ def _save(lease: Lease, gen: GenerationInput, result: opt.Result,
         for i, o in enumerate(gen.offerings_of[s.class_id])
     ]
     with transaction.atomic():
-        states.job_complete(job_id=job_id, token=lease.token, progress={
-            "phase": "done", "objective": result.objective, "bound": result.best_bound,
-            "elapsed_s": round(result.stats.wall_time_s, 1)})
+        states.job_complete(
+            job_id=job_id,
+            token=lease.token,
+            progress={
+                "phase": "done",
+                "objective": result.objective,
+                "bound": result.best_bound,
+                "elapsed_s": round(result.stats.wall_time_s, 1),
+            },
+        )
         TimetableSlot.objects.filter(job_id=job_id).delete()  # a restarted run's leftovers
         TimetableSlot.objects.bulk_create(slots, batch_size=2000)
-        metrics = metrics_for(slots=len(slots),
-                              save_time_s=round(time.monotonic() - started, 3))
+        metrics = metrics_for(slots=len(slots), save_time_s=round(time.monotonic() - started, 3))
         GenerationJob.objects.filter(pk=job_id).update(metrics=metrics.as_json())
     return metrics
 
@@ -254,11 +283,15 @@ def _fail(lease: Lease, error: str, *, infeasible: bool = False) -> GenerationJo
     scope = job.scope_label
     first_line = error.splitlines()[0]
     if infeasible:
-        sentry_sdk.capture_message(f"Timetable generation failed for {scope}: {first_line}",
-                                   level="error", fingerprint=["timetable-infeasible", scope])
+        sentry_sdk.capture_message(
+            f"Timetable generation failed for {scope}: {first_line}",
+            level="error",
+            fingerprint=["timetable-infeasible", scope],
+        )
     else:
-        sentry_sdk.capture_message(f"Timetable generation failed for {scope}: {first_line}",
-                                   level="error")
+        sentry_sdk.capture_message(
+            f"Timetable generation failed for {scope}: {first_line}", level="error"
+        )
     return GenerationJob.objects.get(pk=job.pk)
 
 
@@ -268,6 +301,7 @@ def _stop(lease: Lease) -> GenerationJob:
         states.job_stop(job_id=job.pk, token=lease.token)
     except states.TransitionRefused as refused:
         raise Lost() from refused
-    sentry_sdk.capture_message(f"Timetable generation cancelled for {job.scope_label}",
-                               level="info")
+    sentry_sdk.capture_message(
+        f"Timetable generation cancelled for {job.scope_label}", level="info"
+    )
     return GenerationJob.objects.get(pk=job.pk)

@@ -35,41 +35,83 @@ _SILENT = "the heartbeat seen silent is unchanged"
 _CLAIMED = "`started_at` (the lease), `heartbeat_at`, `celery_task_id`; clears `error`"
 _ENDED = "`finished_at`, `error`"
 
-MOVES: dict[str, Move] = {m.name: m for m in (
-    Move("claim", frozenset({_P}), _R, "only a pending job can be started",
-         guard="no cancel requested", writes=_CLAIMED),
-    Move("restart", frozenset({_R}), _R, "only a running job can be restarted",
-         guard=_SILENT, writes=_CLAIMED),
-    Move("request_cancel", frozenset({_R}), _R, _CANCEL_REFUSAL, writes="`cancel_requested`"),
-    Move("cancel", frozenset({_P}), _X, _CANCEL_REFUSAL,
-         writes=f"`cancel_requested`, {_ENDED}"),
-    Move("stop", frozenset({_R}), _X, "only a running job can stop", guard=_LEASE,
-         writes=_ENDED),
-    Move("complete", frozenset({_R}), _C, "only a running job can complete",
-         guard=f"{_LEASE}; no cancel requested",
-         writes=f"{_ENDED}, `progress` (with the slots and `metrics`, in one transaction)"),
-    Move("fail", frozenset({_R}), _F, "only a running job can fail", guard=_LEASE,
-         writes=_ENDED),
-    Move("fail_to_queue", frozenset({_P}), _F, "only a pending job can fail to be queued",
-         writes=_ENDED),
-    Move("abandon", frozenset({_R}), _F, "only a running job can be abandoned",
-         guard=_SILENT, writes=_ENDED),
-    Move("expire", frozenset({_P}), _F, "only a pending job can expire", writes=_ENDED),
-    Move("publish", frozenset({_C}), _C, "only a completed job can be published",
-         writes="`published_at` (and swaps the active slots, in one transaction)"),
-)}
+MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        Move(
+            "claim",
+            frozenset({_P}),
+            _R,
+            "only a pending job can be started",
+            guard="no cancel requested",
+            writes=_CLAIMED,
+        ),
+        Move(
+            "restart",
+            frozenset({_R}),
+            _R,
+            "only a running job can be restarted",
+            guard=_SILENT,
+            writes=_CLAIMED,
+        ),
+        Move("request_cancel", frozenset({_R}), _R, _CANCEL_REFUSAL, writes="`cancel_requested`"),
+        Move(
+            "cancel", frozenset({_P}), _X, _CANCEL_REFUSAL, writes=f"`cancel_requested`, {_ENDED}"
+        ),
+        Move(
+            "stop", frozenset({_R}), _X, "only a running job can stop", guard=_LEASE, writes=_ENDED
+        ),
+        Move(
+            "complete",
+            frozenset({_R}),
+            _C,
+            "only a running job can complete",
+            guard=f"{_LEASE}; no cancel requested",
+            writes=f"{_ENDED}, `progress` (with the slots and `metrics`, in one transaction)",
+        ),
+        Move(
+            "fail", frozenset({_R}), _F, "only a running job can fail", guard=_LEASE, writes=_ENDED
+        ),
+        Move(
+            "fail_to_queue",
+            frozenset({_P}),
+            _F,
+            "only a pending job can fail to be queued",
+            writes=_ENDED,
+        ),
+        Move(
+            "abandon",
+            frozenset({_R}),
+            _F,
+            "only a running job can be abandoned",
+            guard=_SILENT,
+            writes=_ENDED,
+        ),
+        Move("expire", frozenset({_P}), _F, "only a pending job can expire", writes=_ENDED),
+        Move(
+            "publish",
+            frozenset({_C}),
+            _C,
+            "only a completed job can be published",
+            writes="`published_at` (and swaps the active slots, in one transaction)",
+        ),
+    )
+}
 
 _LABEL = "Job"
 
 
-def _move(name: str, job_id: int, guard: dict[str, Any] | None = None,
-          **values: Any) -> None:
+def _move(name: str, job_id: int, guard: dict[str, Any] | None = None, **values: Any) -> None:
     apply_move(GenerationJob, MOVES[name], job_id, label=_LABEL, guard=guard, values=values)
 
 
 def _claim_values(now: dt.datetime, task_id: str | None) -> dict[str, Any]:
-    values: dict[str, Any] = {"started_at": now, "heartbeat_at": now, "error": "",
-                              "progress": {"phase": "building"}}
+    values: dict[str, Any] = {
+        "started_at": now,
+        "heartbeat_at": now,
+        "error": "",
+        "progress": {"phase": "building"},
+    }
     if task_id:
         values["celery_task_id"] = task_id
     return values
@@ -82,8 +124,7 @@ def job_claim(*, job_id: int, task_id: str | None) -> dt.datetime:
     return now
 
 
-def job_restart(*, job_id: int, seen_beat: dt.datetime | None,
-                task_id: str | None) -> dt.datetime:
+def job_restart(*, job_id: int, seen_beat: dt.datetime | None, task_id: str | None) -> dt.datetime:
     """RUNNING (worker silent) -> RUNNING for this run; returns the new lease token."""
     now = timezone.now()
     _move("restart", job_id, {"heartbeat_at": seen_beat}, **_claim_values(now, task_id))
@@ -97,20 +138,36 @@ def job_request_cancel(*, job_id: int) -> None:
 
 def job_cancel(*, job_id: int) -> None:
     """PENDING -> CANCELLED: cancelled before it started."""
-    _move("cancel", job_id, cancel_requested=True, finished_at=timezone.now(),
-          error="Cancelled before it started.")
+    _move(
+        "cancel",
+        job_id,
+        cancel_requested=True,
+        finished_at=timezone.now(),
+        error="Cancelled before it started.",
+    )
 
 
 def job_stop(*, job_id: int, token: dt.datetime) -> None:
     """RUNNING -> CANCELLED: the run stopped on a cancel request, nothing saved."""
-    _move("stop", job_id, {"started_at": token}, finished_at=timezone.now(),
-          error="Cancelled on request; nothing was saved.")
+    _move(
+        "stop",
+        job_id,
+        {"started_at": token},
+        finished_at=timezone.now(),
+        error="Cancelled on request; nothing was saved.",
+    )
 
 
 def job_complete(*, job_id: int, token: dt.datetime, progress: dict[str, Any]) -> None:
     """RUNNING -> COMPLETED, while this run holds the lease and no cancel is requested."""
-    _move("complete", job_id, {"started_at": token, "cancel_requested": False},
-          finished_at=timezone.now(), error="", progress=progress)
+    _move(
+        "complete",
+        job_id,
+        {"started_at": token, "cancel_requested": False},
+        finished_at=timezone.now(),
+        error="",
+        progress=progress,
+    )
 
 
 def job_fail(*, job_id: int, token: dt.datetime, error: str) -> None:
@@ -123,11 +180,17 @@ def job_fail_to_queue(*, job_id: int, error: str) -> None:
     _move("fail_to_queue", job_id, finished_at=timezone.now(), error=error)
 
 
-def job_abandon(*, job_id: int, seen_beat: dt.datetime | None, error: str,
-                now: dt.datetime | None = None) -> None:
+def job_abandon(
+    *, job_id: int, seen_beat: dt.datetime | None, error: str, now: dt.datetime | None = None
+) -> None:
     """RUNNING -> FAILED: the worker vanished (its heartbeat stayed at ``seen_beat``)."""
-    _move("abandon", job_id, {"heartbeat_at": seen_beat},
-          finished_at=now or timezone.now(), error=error)
+    _move(
+        "abandon",
+        job_id,
+        {"heartbeat_at": seen_beat},
+        finished_at=now or timezone.now(),
+        error=error,
+    )
 
 
 def job_expire(*, job_id: int, error: str, now: dt.datetime | None = None) -> None:

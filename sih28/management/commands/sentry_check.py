@@ -33,8 +33,12 @@ class Command(SentryCommandMixin, BaseCommand):
     help = "Send a test message and a test exception to Sentry and say where they went."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--timeout", type=float, default=10.0,
-                            help="seconds to wait for the events to be sent (default 10)")
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=10.0,
+            help="seconds to wait for the events to be sent (default 10)",
+        )
 
     def execute(self, *args, **options):
         # Refuse before the mixin opens a transaction: without a DSN there is nothing to do.
@@ -50,14 +54,17 @@ class Command(SentryCommandMixin, BaseCommand):
         host, project = describe_dsn(settings.SENTRY_DSN)
         sentry_sdk.set_tag("check", "sentry_check")
         message_id = sentry_sdk.capture_message(
-            "sentry_check: test message from SIH28", level="info")
+            "sentry_check: test message from SIH28", level="info"
+        )
         try:
             raise SentryCheckError("sentry_check: test exception from SIH28 (ignore me)")
         except SentryCheckError as exc:
             exception_id = sentry_sdk.capture_exception(exc)
         if not message_id or not exception_id:
-            raise CommandError("The Sentry SDK did not accept the test events (dropped by a "
-                               "sampler or a before_send hook?).")
+            raise CommandError(
+                "The Sentry SDK did not accept the test events (dropped by a "
+                "sampler or a before_send hook?)."
+            )
         client = sentry_sdk.get_client()
         client.flush(timeout=options["timeout"])
         self.stdout.write(f"Sentry server:  {host} (project {project})")
@@ -65,5 +72,8 @@ class Command(SentryCommandMixin, BaseCommand):
         self.stdout.write(f"release:        {client.options.get('release') or '-'}")
         self.stdout.write(f"test message:   event id {message_id}")
         self.stdout.write(f"test exception: event id {exception_id}")
-        self.stdout.write(self.style.SUCCESS(
-            "Sent. Look for these event ids in the project's issues (search by id)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Sent. Look for these event ids in the project's issues (search by id)."
+            )
+        )

@@ -26,8 +26,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="set up, then exit")
-        parser.add_argument("--time-limit", type=int, default=30,
-                            help="solver time limit for the demo timetable (seconds)")
+        parser.add_argument(
+            "--time-limit",
+            type=int,
+            default=30,
+            help="solver time limit for the demo timetable (seconds)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING("1/4 Migrating the database"))
@@ -43,8 +47,13 @@ class Command(BaseCommand):
             call_command("import_csv", "--dir", str(SAMPLE_DIR), stdout=self.stdout)
 
         self.stdout.write(self.style.MIGRATE_HEADING("4/4 Generating the timetable"))
-        call_command("generate_timetable", "--publish", "--time-limit",
-                     str(options["time_limit"]), stdout=self.stdout)
+        call_command(
+            "generate_timetable",
+            "--publish",
+            "--time-limit",
+            str(options["time_limit"]),
+            stdout=self.stdout,
+        )
 
         addr = str(options["addr"])
         self.stdout.write("")

@@ -13,20 +13,33 @@ from timetabling.models import GenerationJob
 
 
 class Command(BaseCommand):
-    help = ("Export the published timetable, or one generation job's timetable with --job, "
-            "as CSV (batch, subject, faculty, room, day, period, length), iCalendar or JSON.")
+    help = (
+        "Export the published timetable, or one generation job's timetable with --job, "
+        "as CSV (batch, subject, faculty, room, day, period, length), iCalendar or JSON."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--job", type=int, metavar="JOB_ID",
-                            help="export this generation job's slots (default: the published "
-                                 "timetable)")
-        parser.add_argument("--format", choices=exports.FORMATS, default="csv",
-                            help="output format (default: csv)")
-        parser.add_argument("--out", metavar="FILE",
-                            help="write to FILE (default: standard output)")
+        parser.add_argument(
+            "--job",
+            type=int,
+            metavar="JOB_ID",
+            help="export this generation job's slots (default: the published timetable)",
+        )
+        parser.add_argument(
+            "--format", choices=exports.FORMATS, default="csv", help="output format (default: csv)"
+        )
+        parser.add_argument(
+            "--out", metavar="FILE", help="write to FILE (default: standard output)"
+        )
 
-    def handle(self, *args, job: int | None, format: str, out: str | None,  # noqa: A002
-               **options) -> None:
+    def handle(
+        self,
+        *args,
+        job: int | None,
+        format: str,
+        out: str | None,  # noqa: A002
+        **options,
+    ) -> None:
         if job is not None:
             found = GenerationJob.objects.filter(pk=job).first()
             if found is None:
@@ -36,11 +49,14 @@ class Command(BaseCommand):
             name = "Timetable"
         slots = list(selectors.export_slots(job_id=job))
         if job is None and not slots:
-            raise CommandError("There is no published timetable yet; publish a job or pass "
-                               "--job JOB_ID to export a draft.")
+            raise CommandError(
+                "There is no published timetable yet; publish a job or pass "
+                "--job JOB_ID to export a draft."
+            )
         try:
-            result = exports.render(format, slots, selectors.time_grid(), name=name,
-                                    timezone_name=settings.TIME_ZONE)
+            result = exports.render(
+                format, slots, selectors.time_grid(), name=name, timezone_name=settings.TIME_ZONE
+            )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
 
@@ -59,5 +75,7 @@ class Command(BaseCommand):
             where = "standard output"
         unit = "events" if format == "ics" else "rows"
         source = f"job {job}" if job is not None else "the published timetable"
-        self.stderr.write(f"Wrote {result.count} {unit} ({format}) from {source} to {where}.",
-                          style_func=lambda text: text)
+        self.stderr.write(
+            f"Wrote {result.count} {unit} ({format}) from {source} to {where}.",
+            style_func=lambda text: text,
+        )

@@ -18,20 +18,30 @@ from timetabling.models import JobStatus
 
 
 class Command(BaseCommand):
-    help = ("Generate a timetable for the whole institution, a semester, a department or a "
-            "batch, in this process (no worker needed); optionally publish it.")
+    help = (
+        "Generate a timetable for the whole institution, a semester, a department or a "
+        "batch, in this process (no worker needed); optionally publish it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--semester", type=int, help="only batches of this semester")
         scope = parser.add_mutually_exclusive_group()
         scope.add_argument("--department", metavar="CODE", help="only this department")
         scope.add_argument("--batch", metavar="CODE", help="only this batch")
-        parser.add_argument("--time-limit", type=int, metavar="SECONDS",
-                            help="solver time limit (default: GENERATION_TIME_LIMIT_S)")
-        parser.add_argument("--publish", action="store_true",
-                            help="publish the timetable when the job completes")
-        parser.add_argument("--stay-close", action="store_true",
-                            help="stay close to the published timetable (minimal changes)")
+        parser.add_argument(
+            "--time-limit",
+            type=int,
+            metavar="SECONDS",
+            help="solver time limit (default: GENERATION_TIME_LIMIT_S)",
+        )
+        parser.add_argument(
+            "--publish", action="store_true", help="publish the timetable when the job completes"
+        )
+        parser.add_argument(
+            "--stay-close",
+            action="store_true",
+            help="stay close to the published timetable (minimal changes)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -46,8 +56,10 @@ class Command(BaseCommand):
             )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
-        self.stdout.write(f"Job {job.pk}: generating the timetable of {job.scope_label} "
-                          f"(time limit {job.time_limit_s} s)")
+        self.stdout.write(
+            f"Job {job.pk}: generating the timetable of {job.scope_label} "
+            f"(time limit {job.time_limit_s} s)"
+        )
         started = time.monotonic()
         job = generation_job_run(job_id=job.pk, on_progress=self._progress)
         elapsed = time.monotonic() - started
@@ -58,8 +70,9 @@ class Command(BaseCommand):
             raise CommandError(f"Job {job.pk} ended {job.status}: {job.error}")
         if options["publish"]:
             timetable_publish(job_id=job.pk, user=None)
-            self.stdout.write(self.style.SUCCESS(f"Published job {job.pk} as the timetable of "
-                                                 f"{job.scope_label}."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Published job {job.pk} as the timetable of {job.scope_label}.")
+            )
 
     def _progress(self, progress: dict[str, Any]) -> None:
         line = f"  {progress.get('elapsed_s', 0):6.1f}s"
@@ -75,16 +88,20 @@ class Command(BaseCommand):
         self.stdout.write(style(f"Job {job.pk}: {job.status}"))
         m = JobMetrics.of(job)
         if job.status == JobStatus.COMPLETED and m is not None:
-            self.stdout.write(f"  classes placed:   {m.classes} "
-                              f"({m.sessions} sessions, {m.slots} slots)")
+            self.stdout.write(
+                f"  classes placed:   {m.classes} ({m.sessions} sessions, {m.slots} slots)"
+            )
             self.stdout.write(f"  hard violations:  {m.hard_violations}")
-            self.stdout.write(f"  soft penalty:     {m.soft_penalty} "
-                              f"(solver objective {m.objective}, bound {m.bound})")
+            self.stdout.write(
+                f"  soft penalty:     {m.soft_penalty} "
+                f"(solver objective {m.objective}, bound {m.bound})"
+            )
             for name, p in m.penalties.items():
                 self.stdout.write(f"    {name:<18} {p.count:>5} x {p.weight}")
             if m.moved is not None:
-                self.stdout.write(f"  moved:            {m.moved} of "
-                                  f"{m.previous_sessions} published sessions")
+                self.stdout.write(
+                    f"  moved:            {m.moved} of {m.previous_sessions} published sessions"
+                )
             first = m.time_to_first_feasible_s
             self.stdout.write(
                 f"  time:             {elapsed:.1f} s (build {m.build_time_s} s, solve "
