@@ -12,27 +12,33 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _settings_probe(env: dict[str, str], expr: str) -> subprocess.CompletedProcess[str]:
+def _run(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter with only ``env`` (and a throwaway key) set;
+    a developer's .env must not answer for the environment."""
     clean = {
         k: v
         for k, v in os.environ.items()
         if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SENTRY_DSN"}
     }
-    clean["ENV_FILE"] = ""  # a developer's .env must not answer for the environment
-    clean.update(env)
+    clean.update(
+        {"ENV_FILE": "", "SECRET_KEY": "k", "DJANGO_SETTINGS_MODULE": "sih28.settings", **env}
+    )
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='sih28.settings'; "
-            f"django.setup(); from django.conf import settings; print({expr})",
-        ],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=clean,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+    )
+
+
+def _settings_probe(env: dict[str, str], expr: str) -> subprocess.CompletedProcess[str]:
+    """Print ``expr`` after Django has read the settings from ``env``."""
+    return _run(
+        {"SECRET_KEY": "", **env},
+        f"import django; django.setup(); from django.conf import settings; print({expr})",
     )
 
 
@@ -118,26 +124,6 @@ def test_healthz_names_the_failing_part(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["cache"]
-
-
-def _run(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SENTRY_DSN"}
-    }
-    clean.update(
-        {"ENV_FILE": "", "SECRET_KEY": "k", "DJANGO_SETTINGS_MODULE": "sih28.settings", **env}
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_reading_the_settings_runs_no_subprocess_and_creates_no_folder(tmp_path):
