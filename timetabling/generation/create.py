@@ -147,6 +147,12 @@ def generation_job_create(
     return job
 
 
+#: The Celery task that runs a job, by name: ``timetabling.tasks`` calls this package, so
+#: this package names the task instead of importing it (``TimetablingConfig.ready``
+#: registers it in every process).
+GENERATE_TASK = "timetabling.tasks.generate_timetable_task"
+
+
 def _broker_errors() -> tuple[type[BaseException], ...]:
     from kombu.exceptions import OperationalError
 
@@ -157,14 +163,14 @@ def _enqueue(job_id: int, limit: int) -> None:
     """Queue the job (runs after commit). An unreachable broker fails the job and answers
     503; nothing stays PENDING forever."""
     from sih28.celery import app
-    from timetabling.tasks import generate_timetable_task
 
+    task = app.signature(GENERATE_TASK, args=[job_id])
     if app.conf.task_always_eager:
         # Embedded mode: the task runs here, in-process. A failure has already been recorded
         # on the job (FAILED, with the error); log it (and so report it to Sentry) and let
         # the caller answer with the job.
         try:
-            result = generate_timetable_task.apply_async(args=[job_id])
+            result = task.apply_async()
         except Exception:  # noqa: BLE001 - recorded on the job and logged with traceback
             logger.exception("generation job %s failed in-process", job_id)
             return
@@ -175,8 +181,7 @@ def _enqueue(job_id: int, limit: int) -> None:
     soft, hard = task_time_limits(limit)
     try:
         with app.connection_for_write() as conn:
-            result = generate_timetable_task.apply_async(
-                args=[job_id],
+            result = task.apply_async(
                 soft_time_limit=soft,
                 time_limit=hard,
                 connection=conn,
