@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 
+from academics import limits
 from academics.models import (
     Batch,
     Day,
@@ -16,23 +17,26 @@ from academics.models import (
     Subject,
     TimeSlot,
 )
+from sih28.filtering import FilterSet, IntegerFilter
 
 
-class DepartmentFilter(filters.FilterSet):
+class DepartmentFilter(FilterSet):
     class Meta:
         model = Department
         fields = ["code"]
 
 
-class RoomFilter(filters.FilterSet):
-    min_capacity = filters.NumberFilter(field_name="capacity", lookup_expr="gte")
+class RoomFilter(FilterSet):
+    min_capacity = IntegerFilter(
+        field_name="capacity", lookup_expr="gte", min_value=0, max_value=limits.MAX_ROOM_CAPACITY
+    )
 
     class Meta:
         model = Room
         fields = ["kind", "building"]
 
 
-class TimeSlotFilter(filters.FilterSet):
+class TimeSlotFilter(FilterSet):
     day = filters.ChoiceFilter(choices=Day.choices)
 
     class Meta:
@@ -40,7 +44,7 @@ class TimeSlotFilter(filters.FilterSet):
         fields = ["day", "period"]
 
 
-class FacultyFilter(filters.FilterSet):
+class FacultyFilter(FilterSet):
     department = filters.CharFilter(field_name="department__code")
 
     class Meta:
@@ -48,7 +52,7 @@ class FacultyFilter(filters.FilterSet):
         fields = ["department", "employee_id"]
 
 
-class UnavailabilityFilter(filters.FilterSet):
+class UnavailabilityFilter(FilterSet):
     faculty = filters.CharFilter(field_name="faculty__employee_id")
     day = filters.ChoiceFilter(choices=Day.choices)
 
@@ -57,7 +61,7 @@ class UnavailabilityFilter(filters.FilterSet):
         fields = ["faculty", "day"]
 
 
-class SubjectFilter(filters.FilterSet):
+class SubjectFilter(FilterSet):
     department = filters.CharFilter(field_name="department__code")
 
     class Meta:
@@ -65,7 +69,7 @@ class SubjectFilter(filters.FilterSet):
         fields = ["department", "kind"]
 
 
-class BatchFilter(filters.FilterSet):
+class BatchFilter(FilterSet):
     department = filters.CharFilter(field_name="department__code")
 
     class Meta:
@@ -73,7 +77,7 @@ class BatchFilter(filters.FilterSet):
         fields = ["department", "semester"]
 
 
-class StudentFilter(filters.FilterSet):
+class StudentFilter(FilterSet):
     batch = filters.CharFilter(field_name="batch__code")
     department = filters.CharFilter(field_name="batch__department__code")
 
@@ -82,11 +86,13 @@ class StudentFilter(filters.FilterSet):
         fields = ["batch", "department", "roll_number"]
 
 
-class OfferingFilter(filters.FilterSet):
+class OfferingFilter(FilterSet):
     batch = filters.CharFilter(field_name="batch__code")
     subject = filters.CharFilter(field_name="subject__code")
     faculty = filters.CharFilter(field_name="faculty__employee_id")
-    semester = filters.NumberFilter(field_name="batch__semester")
+    semester = IntegerFilter(
+        field_name="batch__semester", min_value=1, max_value=limits.MAX_SEMESTER
+    )
 
     class Meta:
         model = Offering

@@ -6,6 +6,9 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
 
+from academics import limits
+from academics.limits import between, code_validator
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -49,7 +52,7 @@ class User(AbstractUser):
 
 
 class Department(models.Model):
-    code = models.CharField(max_length=32, unique=True)
+    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(max_length=200)
 
     class Meta:
@@ -60,8 +63,8 @@ class Department(models.Model):
 
 
 class Room(models.Model):
-    code = models.CharField(max_length=32, unique=True)
-    capacity = models.PositiveIntegerField()
+    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    capacity = models.PositiveIntegerField(validators=between(1, limits.MAX_ROOM_CAPACITY))
     kind = models.CharField(max_length=16, choices=RoomKind.choices, default=RoomKind.LECTURE)
     building = models.CharField(max_length=100, blank=True, default="")
 
@@ -69,7 +72,10 @@ class Room(models.Model):
         ordering = ["code"]
         indexes = [models.Index(fields=["kind", "capacity"]), models.Index(fields=["building"])]
         constraints = [
-            models.CheckConstraint(condition=Q(capacity__gt=0), name="room_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1, capacity__lte=limits.MAX_ROOM_CAPACITY),
+                name="room_capacity_range",
+            ),
             models.CheckConstraint(condition=Q(kind__in=RoomKind.values), name="room_kind_valid"),
         ]
 
@@ -81,7 +87,7 @@ class TimeSlot(models.Model):
     """One period of the weekly grid: ``period`` (1-based) of ``day`` from start to end."""
 
     day = models.PositiveSmallIntegerField(choices=Day.choices)
-    period = models.PositiveSmallIntegerField()
+    period = models.PositiveSmallIntegerField(validators=between(1, limits.MAX_PERIODS_PER_DAY))
     start_time = models.TimeField()
     end_time = models.TimeField()
 
@@ -92,7 +98,10 @@ class TimeSlot(models.Model):
             models.CheckConstraint(
                 condition=Q(end_time__gt=F("start_time")), name="timeslot_end_after_start"
             ),
-            models.CheckConstraint(condition=Q(period__gte=1), name="timeslot_period_positive"),
+            models.CheckConstraint(
+                condition=Q(period__gte=1, period__lte=limits.MAX_PERIODS_PER_DAY),
+                name="timeslot_period_range",
+            ),
             models.CheckConstraint(condition=Q(day__lte=6), name="timeslot_day_valid"),
         ]
 
@@ -101,12 +110,16 @@ class TimeSlot(models.Model):
 
 
 class Faculty(models.Model):
-    employee_id = models.CharField(max_length=32, unique=True)
+    employee_id = models.CharField(max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True, default="")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="faculty")
-    max_hours_per_week = models.PositiveSmallIntegerField(default=18)
-    max_hours_per_day = models.PositiveSmallIntegerField(default=4)
+    max_hours_per_week = models.PositiveSmallIntegerField(
+        default=18, validators=between(1, limits.MAX_HOURS_PER_WEEK)
+    )
+    max_hours_per_day = models.PositiveSmallIntegerField(
+        default=4, validators=between(1, limits.MAX_HOURS_PER_DAY)
+    )
     user = models.OneToOneField(
         "academics.User",
         null=True,
@@ -120,10 +133,16 @@ class Faculty(models.Model):
         verbose_name_plural = "faculty"
         constraints = [
             models.CheckConstraint(
-                condition=Q(max_hours_per_week__gt=0), name="faculty_week_hours_positive"
+                condition=Q(
+                    max_hours_per_week__gte=1, max_hours_per_week__lte=limits.MAX_HOURS_PER_WEEK
+                ),
+                name="faculty_week_hours_range",
             ),
             models.CheckConstraint(
-                condition=Q(max_hours_per_day__gt=0), name="faculty_day_hours_positive"
+                condition=Q(
+                    max_hours_per_day__gte=1, max_hours_per_day__lte=limits.MAX_HOURS_PER_DAY
+                ),
+                name="faculty_day_hours_range",
             ),
         ]
 
@@ -134,7 +153,7 @@ class Faculty(models.Model):
 class FacultyUnavailability(models.Model):
     faculty = models.ForeignKey(Faculty, on_delete=models.CASCADE, related_name="unavailability")
     day = models.PositiveSmallIntegerField(choices=Day.choices)
-    period = models.PositiveSmallIntegerField()
+    period = models.PositiveSmallIntegerField(validators=between(1, limits.MAX_PERIODS_PER_DAY))
 
     class Meta:
         ordering = ["faculty_id", "day", "period"]
@@ -144,7 +163,8 @@ class FacultyUnavailability(models.Model):
                 fields=["faculty", "day", "period"], name="unavailability_unique"
             ),
             models.CheckConstraint(
-                condition=Q(period__gte=1), name="unavailability_period_positive"
+                condition=Q(period__gte=1, period__lte=limits.MAX_PERIODS_PER_DAY),
+                name="unavailability_period_range",
             ),
             models.CheckConstraint(condition=Q(day__lte=6), name="unavailability_day_valid"),
         ]
@@ -154,23 +174,39 @@ class FacultyUnavailability(models.Model):
 
 
 class Subject(models.Model):
-    code = models.CharField(max_length=32, unique=True)
+    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(max_length=200)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="subjects")
     kind = models.CharField(max_length=16, choices=SubjectKind.choices, default=SubjectKind.THEORY)
-    sessions_per_week = models.PositiveSmallIntegerField()
-    periods_per_session = models.PositiveSmallIntegerField(default=1)
-    min_days = models.PositiveSmallIntegerField(default=0)
+    sessions_per_week = models.PositiveSmallIntegerField(
+        validators=between(1, limits.MAX_SESSIONS_PER_WEEK)
+    )
+    periods_per_session = models.PositiveSmallIntegerField(
+        default=1, validators=between(1, limits.MAX_PERIODS_PER_SESSION)
+    )
+    min_days = models.PositiveSmallIntegerField(
+        default=0, validators=between(0, limits.MAX_DAYS_PER_WEEK)
+    )
 
     class Meta:
         ordering = ["code"]
         indexes = [models.Index(fields=["kind"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(sessions_per_week__gt=0), name="subject_sessions_positive"
+                condition=Q(
+                    sessions_per_week__gte=1, sessions_per_week__lte=limits.MAX_SESSIONS_PER_WEEK
+                ),
+                name="subject_sessions_range",
             ),
             models.CheckConstraint(
-                condition=Q(periods_per_session__gt=0), name="subject_periods_positive"
+                condition=Q(
+                    periods_per_session__gte=1,
+                    periods_per_session__lte=limits.MAX_PERIODS_PER_SESSION,
+                ),
+                name="subject_periods_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_days__lte=limits.MAX_DAYS_PER_WEEK), name="subject_min_days_range"
             ),
             models.CheckConstraint(
                 condition=Q(min_days__lte=F("sessions_per_week")),
@@ -186,19 +222,24 @@ class Subject(models.Model):
 
 
 class Batch(models.Model):
-    code = models.CharField(max_length=32, unique=True)
+    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(max_length=200)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="batches")
-    semester = models.PositiveSmallIntegerField()
-    size = models.PositiveIntegerField()
+    semester = models.PositiveSmallIntegerField(validators=between(1, limits.MAX_SEMESTER))
+    size = models.PositiveIntegerField(validators=between(1, limits.MAX_BATCH_SIZE))
 
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "batches"
         indexes = [models.Index(fields=["semester", "department"])]
         constraints = [
-            models.CheckConstraint(condition=Q(size__gt=0), name="batch_size_positive"),
-            models.CheckConstraint(condition=Q(semester__gt=0), name="batch_semester_positive"),
+            models.CheckConstraint(
+                condition=Q(size__gte=1, size__lte=limits.MAX_BATCH_SIZE), name="batch_size_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(semester__gte=1, semester__lte=limits.MAX_SEMESTER),
+                name="batch_semester_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -206,7 +247,7 @@ class Batch(models.Model):
 
 
 class Student(models.Model):
-    roll_number = models.CharField(max_length=32, unique=True)
+    roll_number = models.CharField(max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True, default="")
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="students")

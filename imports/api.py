@@ -3,8 +3,12 @@ nothing, through the same service as ``import_csv``. Admins only."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,23 +25,67 @@ from sih28.errors import ApplicationError
 from sih28.permissions import ADMIN
 
 
+class UploadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "upload_too_large"
+
+
+class _SizeLimited:
+    """A parser that refuses a body over ``IMPORT_MAX_UPLOAD_BYTES`` by its declared length,
+    before reading any of it (DRF parses lazily, wherever ``request.data`` is first read)."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        request = (parser_context or {}).get("request")
+        meta = getattr(request, "META", {})
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if length > limit:
+            raise UploadTooLarge(
+                f"The upload is {length:,} bytes; at most {limit:,} bytes are accepted "
+                "(split the files over several uploads)."
+            )
+        return super().parse(stream, media_type, parser_context)  # type: ignore[misc]
+
+
+class LimitedMultiPartParser(_SizeLimited, MultiPartParser):
+    pass
+
+
+class LimitedFormParser(_SizeLimited, FormParser):
+    pass
+
+
 class InstitutionImportView(APIView):
     read_roles = write_roles = frozenset({ADMIN})  # checked by sih28.permissions.RolePermission
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [LimitedMultiPartParser, LimitedFormParser]
 
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},
-        responses={200: ImportReportSerializer, 400: ImportErrorSerializer},
+        responses={
+            200: ImportReportSerializer,
+            400: ImportErrorSerializer,
+            413: ImportErrorSerializer,
+        },
         summary="Import CSV files (all or nothing)",
         description="One file field per kind (`students=@students.csv`, ...), plus `update` "
         "and `dry_run`. 400 lists every problem as `FILE:ROW: column: message`; "
-        "then nothing was written.",
+        "then nothing was written. A body over `IMPORT_MAX_UPLOAD_BYTES` is refused "
+        "with 413 before it is read.",
     )
     def post(self, request: Request) -> Response:
         unknown = sorted(set(request.FILES) - set(KINDS))
         if unknown:
             raise ApplicationError(
                 f"unknown file field {', '.join(unknown)}; one file per kind: {', '.join(KINDS)}"
+            )
+        repeated = sorted(kind for kind in request.FILES if len(request.FILES.getlist(kind)) > 1)
+        if repeated:
+            raise ApplicationError(
+                f"more than one file for {', '.join(repeated)}; send one file per kind "
+                "(combine the rows into one file)"
             )
         form = ImportUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)

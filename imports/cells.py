@@ -13,6 +13,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from academics import limits
+
 #: A default that depends on the rest of the row or on the time grid (see ``validation``).
 DEFERRED: Any = type("Deferred", (), {"__repr__": lambda self: "DEFERRED"})()
 
@@ -40,13 +42,32 @@ def text(max_length: int) -> Callable[[str], str]:
     return parse
 
 
-code = text  # codes and keys are text too: kept exactly as written, trimmed
+_CODE = re.compile(limits.CODE_PATTERN)
+
+
+def code(max_length: int) -> Callable[[str], str]:
+    """A code or key (it names a record in URLs): kept exactly as written, trimmed, and
+    made only of the characters ``academics.limits.CODE_PATTERN`` allows."""
+    length = text(max_length)
+
+    def parse(value: str) -> str:
+        length(value)
+        if not _CODE.fullmatch(value):
+            raise CellError(
+                "use only letters, digits, '.', '_' and '-', starting with a letter or digit, "
+                f"not {show(value)}"
+            )
+        return value
+
+    return parse
 
 
 def integer(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
         if not (value.isascii() and value.isdigit()):
             raise CellError(f"must be a whole number >= {low}, not {show(value)}")
+        if len(value.lstrip("0")) > len(str(high)):  # int() refuses over 4,300 digits
+            raise CellError(f"must be at most {high}, not {show(value)}")
         number = int(value)
         if number < low:
             raise CellError(f"must be a whole number >= {low}, not {show(value)}")

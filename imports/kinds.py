@@ -18,6 +18,7 @@ from django.db import models
 
 from academics import models as am
 from imports import cells as p
+from sih28.bounds import model_bounds
 
 NO_DEFAULT = object()
 
@@ -120,8 +121,11 @@ def _len(model: type, field: str) -> int:
     return model._meta.get_field(field).max_length  # type: ignore[attr-defined]
 
 
-SMALL = 32767  # PositiveSmallIntegerField
-BIG = 2147483647  # PositiveIntegerField
+def _int(model: type, field: str) -> Callable[[str], int]:
+    """A whole number in the range the model field accepts (its validators: the domain's
+    bounds in ``academics.limits`` and the column's own range)."""
+    return p.integer(*model_bounds(model, field))
+
 
 _code = p.code(_len(am.Department, "code"))
 
@@ -157,7 +161,7 @@ ROOMS = KindSpec(
     am.Room,
     (
         _field("code", p.code(_len(am.Room, "code"))),
-        _field("capacity", p.integer(1, BIG)),
+        _field("capacity", _int(am.Room, "capacity")),
         _field("kind", p.choice(am.RoomKind.values)),
         _field("building", p.text(_len(am.Room, "building")), required=False, default=""),
     ),
@@ -170,7 +174,7 @@ TIMESLOTS = KindSpec(
     am.TimeSlot,
     (
         _field("day", p.day),
-        _field("period", p.integer(1, SMALL)),
+        _field("period", _int(am.TimeSlot, "period")),
         _field("start", p.hhmm, db="start_time", attr="start_time"),
         _field("end", p.hhmm, db="end_time", attr="end_time"),
     ),
@@ -192,8 +196,12 @@ FACULTY = KindSpec(
             db="department__code",
             attr="department_id",
         ),
-        _field("max_hours_per_week", p.integer(1, 168), required=False, default=18),
-        _field("max_hours_per_day", p.integer(1, 24), required=False, default=4),
+        _field(
+            "max_hours_per_week", _int(am.Faculty, "max_hours_per_week"), required=False, default=18
+        ),
+        _field(
+            "max_hours_per_day", _int(am.Faculty, "max_hours_per_day"), required=False, default=4
+        ),
     ),
     ("employee_id",),
     "faculty member",
@@ -211,7 +219,7 @@ FACULTY_UNAVAILABILITY = KindSpec(
             attr="faculty_id",
         ),
         _field("day", p.day),
-        _field("period", p.integer(1, SMALL)),
+        _field("period", _int(am.FacultyUnavailability, "period")),
     ),
     ("employee_id", "day", "period"),
     "unavailable period",
@@ -231,10 +239,15 @@ SUBJECTS = KindSpec(
             attr="department_id",
         ),
         _field("kind", p.choice(am.SubjectKind.values)),
-        _field("sessions_per_week", p.integer(1, SMALL)),
+        _field("sessions_per_week", _int(am.Subject, "sessions_per_week")),
         # Defaults depend on the row (kind) and on the time grid: resolved in validation.
-        _field("periods_per_session", p.integer(1, SMALL), required=False, default=p.DEFERRED),
-        _field("min_days", p.integer(0, SMALL), required=False, default=p.DEFERRED),
+        _field(
+            "periods_per_session",
+            _int(am.Subject, "periods_per_session"),
+            required=False,
+            default=p.DEFERRED,
+        ),
+        _field("min_days", _int(am.Subject, "min_days"), required=False, default=p.DEFERRED),
     ),
     ("code",),
     "subject",
@@ -253,8 +266,8 @@ BATCHES = KindSpec(
             db="department__code",
             attr="department_id",
         ),
-        _field("semester", p.integer(1, SMALL)),
-        _field("size", p.integer(1, BIG)),
+        _field("semester", _int(am.Batch, "semester")),
+        _field("size", _int(am.Batch, "size")),
     ),
     ("code",),
     "batch",

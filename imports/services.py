@@ -23,7 +23,7 @@ from academics import models as am
 from imports import writers
 from imports.kinds import KINDS, SPECS
 from imports.parsing import ParsedFile, Problems, Source, read_csv, source_name
-from imports.validation import GroupMember, KindPlan, Stored, validate
+from imports.validation import UPDATE_HINT, GroupMember, KindPlan, Stored, validate
 from imports.writers import BATCH_SIZE
 from sih28.errors import ApplicationError, ConflictError
 from sih28.sentry import transaction_or_span
@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 Origin = Literal["import_csv", "import.upload"]
 COMMAND: Origin = "import_csv"
 UPLOAD: Origin = "import.upload"
+#: How each origin turns updates on, for "already exists (... to change it)".
+UPDATE_HINTS: dict[Origin, str] = {UPLOAD: "send the field update=true"}
 
 IN_QUERY_MAX = 2000  # up to this many keys are looked up with ``key__in``; else a scan
 
@@ -144,7 +146,13 @@ def institution_import(
                     if progress is not None and rows >= progress_every:
                         progress(f"validating {rows:,} rows")
                     stored = _load_stored(parsed)
-                    plans = validate(parsed, stored, update=update, problems=problems)
+                    plans = validate(
+                        parsed,
+                        stored,
+                        update=update,
+                        problems=problems,
+                        update_hint=UPDATE_HINTS.get(origin, UPDATE_HINT),
+                    )
                     span.set_data("rows", rows)
                     span.set_data("problems", problems.total)
                 if problems:

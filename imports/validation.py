@@ -69,10 +69,22 @@ def _reporter(problems: Problems, pf: ParsedFile) -> Callable[[int, str, str], N
     return report
 
 
+#: How each caller turns updates on, for the message about a key that already exists.
+UPDATE_HINT = "import with --update"
+
+
 def validate(
-    parsed: dict[str, ParsedFile], stored: Stored, *, update: bool, problems: Problems
+    parsed: dict[str, ParsedFile],
+    stored: Stored,
+    *,
+    update: bool,
+    problems: Problems,
+    update_hint: str = UPDATE_HINT,
 ) -> dict[str, KindPlan]:
-    """Check everything that needs more than one cell; return the write plan per kind."""
+    """Check everything that needs more than one cell; return the write plan per kind.
+
+    ``update_hint`` says how the caller turns updates on (the command's ``--update``, the
+    API's ``update`` field)."""
     grid = set(stored.grid)
     if "timeslots" in parsed:
         grid.update((row.day, row.period) for row in parsed["timeslots"].rows)
@@ -109,6 +121,7 @@ def validate(
             stored.values.get(kind, {}),
             update=update,
             problems=problems,
+            update_hint=update_hint,
         )
         check_references(spec, pf, known, problems)
     if "offerings" in parsed:
@@ -170,6 +183,7 @@ def plan_keys(
     *,
     update: bool,
     problems: Problems,
+    update_hint: str = UPDATE_HINT,
 ) -> KindPlan:
     """Duplicates inside the file; existing keys (an error without ``update``); and for
     existing keys whether anything changed."""
@@ -192,7 +206,7 @@ def plan_keys(
             report(
                 i,
                 label,
-                f"{spec.format_key(key)} already exists (import with --update to change it)",
+                f"{spec.format_key(key)} already exists ({update_hint} to change it)",
             )
         elif stored_values[key] == row:
             plan.unchanged += 1

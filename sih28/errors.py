@@ -13,8 +13,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -44,9 +46,75 @@ class ServiceUnavailableError(ApplicationError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
 
 
+#: The longest text an error body repeats back: an input is never echoed in full.
+ECHO_LIMIT = 500
+
+
+def _shorten(data: Any) -> Any:
+    """Every string of an error body cut to ``ECHO_LIMIT`` characters (messages that quote
+    the input, such as "Object with code=... does not exist", stay readable and small)."""
+    if isinstance(data, str) and len(data) > ECHO_LIMIT:
+        short = data[: ECHO_LIMIT - 1] + "…"
+        return ErrorDetail(short, code=data.code) if isinstance(data, ErrorDetail) else short
+    if isinstance(data, dict):
+        return {key: _shorten(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_shorten(value) for value in data]
+    return data
+
+
+def _referenced_by(exc: ProtectedError | RestrictedError) -> str:
+    """``3 students, 2 offerings``: what still refers to the row, counted by kind, never
+    the rows themselves (their ``__str__`` is personal data such as a roll number)."""
+    counts: dict[str, int] = {}
+    objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+    for obj in objects:
+        meta = obj._meta
+        counts[str(meta.verbose_name_plural)] = counts.get(str(meta.verbose_name_plural), 0) + 1
+    return ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+
+
+def _integrity_response(exc: IntegrityError) -> Response:
+    if isinstance(exc, ProtectedError | RestrictedError):
+        using = _referenced_by(exc)
+        logger.warning("delete refused: still referenced by %s", using)
+        return Response(
+            {"detail": f"This record cannot be deleted: it is still used by {using}."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    # The database's first line names the constraint; the lines after it (PostgreSQL's
+    # DETAIL) repeat the conflicting values, which may be personal data.
+    first_line = str(exc).splitlines()[0][:ECHO_LIMIT] if str(exc) else ""
+    logger.warning("integrity error turned into 409: %s", first_line)
+    return Response(
+        {
+            "detail": "This change conflicts with existing data (a duplicate or a record "
+            "still in use)."
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = _handle(exc, context)
+    if response is not None and response.status_code < 500:
+        data = response.data
+        if isinstance(data, list):  # a bare list of messages: one object like every error
+            data = {"detail": data[0] if len(data) == 1 else data}
+        response.data = _shorten(data)
+    return response
+
+
+def _handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response({"detail": exc.message, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, OverflowError):
+        # A number too large for the database, in any parameter or body value that slipped
+        # past its field's bounds: the caller's input, not a fault of the server.
+        return Response(
+            {"detail": "A number in the request is too large."},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "message_dict"):
             data: Any = exc.message_dict
@@ -54,14 +122,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             data = {"detail": exc.messages[0] if len(exc.messages) == 1 else exc.messages}
         exc = exceptions.ValidationError(data)
     elif isinstance(exc, IntegrityError):
-        logger.warning("integrity error turned into 409: %s", exc)
-        return Response(
-            {
-                "detail": "This change conflicts with existing data (a duplicate or a record "
-                "still in use)."
-            },
-            status=status.HTTP_409_CONFLICT,
-        )
+        return _integrity_response(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -153,7 +153,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
+        "sih28.filtering.SearchFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "sih28.pagination.StandardPagination",
     "PAGE_SIZE": 50,
@@ -176,6 +176,12 @@ REST_FRAMEWORK = {
 # paginator's shortcuts off).
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
 API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=1_000)
+
+# Limits on input (docs/api.md, "Limits on input").
+API_SEARCH_MAX_TERMS = env.int("API_SEARCH_MAX_TERMS", default=10)
+API_SEARCH_MAX_LENGTH = env.int("API_SEARCH_MAX_LENGTH", default=200)
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+ATTENDANCE_BACKFILL_DAYS = env.int("ATTENDANCE_BACKFILL_DAYS", default=31)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "SIH28 API",

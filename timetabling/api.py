@@ -13,6 +13,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sih28.errors import ApplicationError
 from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS
 from sih28.viewsets import ValuesListMixin
 from timetabling import exports, filters, generation, selectors, serializers, services
@@ -83,9 +84,8 @@ class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
         """The job's timetable as CSV (one row per slot), iCalendar (weekly events) or JSON."""
         fmt = request.query_params.get("format", "csv")
         if fmt not in exports.FORMATS:
-            return Response(
-                {"detail": f"Unknown format {fmt!r}; use one of: {', '.join(exports.FORMATS)}."},
-                status=status.HTTP_400_BAD_REQUEST,
+            raise ApplicationError(
+                f"Unknown format {fmt[:20]!r}; use one of: {', '.join(exports.FORMATS)}."
             )
         job = self.get_object()
         result = exports.render(

@@ -3,10 +3,11 @@ from __future__ import annotations
 import django_filters as filters
 
 from academics.models import Day
+from sih28.filtering import BooleanFilter, FilterSet, IdFilter
 from timetabling.models import Attendance, AttendanceStatus, GenerationJob, JobStatus, TimetableSlot
 
 
-class GenerationJobFilter(filters.FilterSet):
+class GenerationJobFilter(FilterSet):
     status = filters.ChoiceFilter(choices=JobStatus.choices)
     department = filters.CharFilter(field_name="department__code")
     batch = filters.CharFilter(field_name="batch__code")
@@ -16,22 +17,22 @@ class GenerationJobFilter(filters.FilterSet):
         fields = ["status", "semester", "department", "batch"]
 
 
-class TimetableSlotFilter(filters.FilterSet):
-    job = filters.NumberFilter(field_name="job_id")
-    batch = filters.NumberFilter(field_name="batch_id")
-    faculty = filters.NumberFilter(field_name="faculty_id")
-    room = filters.NumberFilter(field_name="room_id")
+class TimetableSlotFilter(FilterSet):
+    job = IdFilter(field_name="job_id")
+    batch = IdFilter(field_name="batch_id")
+    faculty = IdFilter(field_name="faculty_id")
+    room = IdFilter(field_name="room_id")
     day = filters.ChoiceFilter(choices=Day.choices)
-    active = filters.BooleanFilter()
+    active = BooleanFilter()
 
     class Meta:
         model = TimetableSlot
         fields = ["job", "batch", "faculty", "room", "day", "active"]
 
 
-class AttendanceFilter(filters.FilterSet):
-    student = filters.NumberFilter(field_name="student_id")
-    slot = filters.NumberFilter(field_name="slot_id")
+class AttendanceFilter(FilterSet):
+    student = IdFilter(field_name="student_id")
+    slot = IdFilter(field_name="slot_id")
     status = filters.ChoiceFilter(choices=AttendanceStatus.choices)
     date = filters.DateFilter()
     date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
@@ -42,5 +43,5 @@ class AttendanceFilter(filters.FilterSet):
         fields = ["student", "slot", "status", "date"]
 
 
-class WorkloadFilter(filters.FilterSet):
+class WorkloadFilter(FilterSet):
     department = filters.CharFilter(field_name="department__code")

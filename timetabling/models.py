@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from academics import limits
+from academics.limits import between
 from academics.models import Batch, Day, Department, Faculty, Offering, Room, Student
 
 
@@ -28,7 +30,9 @@ class GenerationJob(models.Model):
     """
 
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
-    semester = models.PositiveSmallIntegerField(null=True, blank=True)
+    semester = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=between(1, limits.MAX_SEMESTER)
+    )
     department = models.ForeignKey(
         Department, null=True, blank=True, on_delete=models.PROTECT, related_name="generation_jobs"
     )
@@ -110,8 +114,10 @@ class TimetableSlot(models.Model):
     faculty = models.ForeignKey(Faculty, on_delete=models.PROTECT, related_name="slots")
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="slots")
     day = models.PositiveSmallIntegerField(choices=Day.choices)
-    period = models.PositiveSmallIntegerField()
-    length = models.PositiveSmallIntegerField(default=1)
+    period = models.PositiveSmallIntegerField(validators=between(1, limits.MAX_PERIODS_PER_DAY))
+    length = models.PositiveSmallIntegerField(
+        default=1, validators=between(1, limits.MAX_PERIODS_PER_SESSION)
+    )
     active = models.BooleanField(default=False)
     # A combined class has one slot per batch; exactly one of them is primary, so teacher
     # and room workloads count each session once.
@@ -127,8 +133,14 @@ class TimetableSlot(models.Model):
             models.Index(fields=["day", "period"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(length__gt=0), name="slot_length_positive"),
-            models.CheckConstraint(condition=Q(period__gte=1), name="slot_period_positive"),
+            models.CheckConstraint(
+                condition=Q(length__gte=1, length__lte=limits.MAX_PERIODS_PER_SESSION),
+                name="slot_length_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(period__gte=1, period__lte=limits.MAX_PERIODS_PER_DAY),
+                name="slot_period_range",
+            ),
             models.CheckConstraint(condition=Q(day__lte=6), name="slot_day_valid"),
         ]
 

@@ -1,9 +1,28 @@
-"""URLs of the timetable pages, mounted at ``/timetable/``."""
+"""URLs of the timetable pages, mounted at ``/timetable/``.
+
+A page's key (batch code, employee id, room code) matches ``academics.limits.CODE_PATTERN``,
+the pattern the models, the API and the importer accept for codes, so every stored code
+has a page and a link to it can always be built.
+"""
 
 from django.contrib.auth.views import LogoutView
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
+from academics.limits import CODE_PATTERN
 from timetabling import pages
+
+
+class CodeConverter:
+    regex = CODE_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CodeConverter, "code")
 
 urlpatterns = [
     path("", pages.index, name="timetable-index"),
@@ -13,9 +32,9 @@ urlpatterns = [
 
 for _kind in ("batch", "faculty", "room"):
     urlpatterns += [
-        path(f"{_kind}/<str:key>/", pages.timetable, {"kind": _kind}, name=f"timetable-{_kind}"),
+        path(f"{_kind}/<code:key>/", pages.timetable, {"kind": _kind}, name=f"timetable-{_kind}"),
         re_path(
-            rf"^{_kind}/(?P<key>[^/]+)\.(?P<fmt>csv|ics|json)$",
+            rf"^{_kind}/(?P<key>{CODE_PATTERN})\.(?P<fmt>csv|ics|json)$",
             pages.timetable_export,
             {"kind": _kind},
             name=f"timetable-{_kind}-export",

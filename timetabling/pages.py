@@ -54,9 +54,10 @@ def _job(request: HttpRequest) -> GenerationJob | None:
             "Only admin and staff can see draft timetables. Remove ?job= from the "
             "address to see the published timetable.",
         )
-    job = GenerationJob.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    is_id = raw.isascii() and raw.isdigit() and len(raw) <= 18  # int() of any other: ValueError
+    job = GenerationJob.objects.filter(pk=int(raw)).first() if is_id else None
     if job is None:
-        raise _Refused(404, "No such job", f"There is no generation job {raw}.")
+        raise _Refused(404, "No such job", f"There is no generation job {raw[:20]}.")
     return job
 
 

@@ -5,6 +5,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from academics import limits
+from sih28.bounds import INT64_MAX
 from timetabling.generation import JobMetrics
 from timetabling.models import Attendance, AttendanceStatus, GenerationJob, TimetableSlot
 
@@ -94,12 +96,17 @@ class GenerationJobSerializer(serializers.ModelSerializer):
 
 
 class GenerationJobCreateSerializer(serializers.Serializer):
-    semester = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    semester = serializers.IntegerField(
+        min_value=1, max_value=limits.MAX_SEMESTER, required=False, allow_null=True
+    )
     department = serializers.CharField(
         max_length=32, required=False, allow_null=True, allow_blank=True
     )
     batch = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
-    time_limit_s = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    # The service checks the configured maximum; this bound only keeps the number sane.
+    time_limit_s = serializers.IntegerField(
+        min_value=1, max_value=7 * 24 * 3600, required=False, allow_null=True
+    )
     stay_close = serializers.BooleanField(required=False, default=False)
     term_start = serializers.DateField(required=False, allow_null=True)
     term_end = serializers.DateField(required=False, allow_null=True)
@@ -157,16 +164,18 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
 
 class AttendanceEntrySerializer(serializers.Serializer):
-    student = serializers.IntegerField(min_value=1)
+    student = serializers.IntegerField(min_value=1, max_value=INT64_MAX)
     status = serializers.ChoiceField(choices=AttendanceStatus.choices)
 
 
 class AttendanceMarkSerializer(serializers.Serializer):
     """One request marks a whole class: a slot, a date and one entry per student."""
 
-    slot = serializers.IntegerField(min_value=1)
+    slot = serializers.IntegerField(min_value=1, max_value=INT64_MAX)
     date = serializers.DateField()
-    entries = AttendanceEntrySerializer(many=True, allow_empty=False)
+    entries = AttendanceEntrySerializer(
+        many=True, allow_empty=False, max_length=limits.MAX_BATCH_SIZE
+    )
 
 
 class FacultyWorkloadSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,6 +24,15 @@ class AttendanceForbidden(ApplicationError):
     status_code = 403
 
 
+def attendance_window(*, term_start: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The dates attendance may be marked for: never after today (in ``TIME_ZONE``); from
+    the term's first day when the timetable has a term, else from
+    ``ATTENDANCE_BACKFILL_DAYS`` days ago."""
+    today = timezone.localdate()
+    first = term_start or today - dt.timedelta(days=settings.ATTENDANCE_BACKFILL_DAYS)
+    return first, today
+
+
 @transaction.atomic
 def attendance_mark(
     *,
@@ -34,8 +44,8 @@ def attendance_mark(
     """Record attendance for a whole class on one date; re-marking updates the status.
 
     Faculty may mark only their own published slots; admin and staff any published slot.
-    The date must fall on the slot's weekday and inside its timetable's term, and every
-    student must belong to the slot's batch.
+    The date must fall on the slot's weekday and inside :func:`attendance_window`, and
+    every student must belong to the slot's batch.
     """
     slot = TimetableSlot.objects.select_related("faculty", "job").filter(pk=slot_id).first()
     if slot is None:
@@ -58,6 +68,18 @@ def attendance_mark(
         raise AttendanceError(
             f"{date.isoformat()} is outside this timetable's term "
             f"({job.term_start or '…'} to {job.term_end or '…'})."
+        )
+    first, last = attendance_window(term_start=job.term_start)
+    if date > last:
+        raise AttendanceError(
+            f"{date.isoformat()} is in the future: attendance can be marked up to today "
+            f"({last.isoformat()})."
+        )
+    if date < first:
+        raise AttendanceError(
+            f"{date.isoformat()} is too far back: this timetable has no term, so attendance "
+            f"can be marked for the last {settings.ATTENDANCE_BACKFILL_DAYS} days only "
+            f"({first.isoformat()} to {last.isoformat()})."
         )
     statuses: dict[int, str] = {}
     for student_id, status in entries:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 
+from academics import limits
 from academics.models import FacultyUnavailability, Offering, Room, SubjectKind, TimeSlot
 from timetabling import optimizer as opt
 from timetabling.generation.params import JobParams
@@ -29,14 +30,29 @@ class GenerationInput:
     issues: list[str] = field(default_factory=list)  # reasons it cannot be solved at all
 
 
+class GridTooLarge(ValueError):
+    """The time grid is beyond the domain's bounds (``academics.limits``)."""
+
+
 def time_grid(rows: Iterable[tuple[int, int, dt.time, dt.time]]) -> opt.TimeGrid:
     """TimeSlot rows (day, 1-based period, start, end) -> a 0-based grid with missing cells
-    and breaks (period p+1 does not start exactly when p ends)."""
+    and breaks (period p+1 does not start exactly when p ends).
+
+    The grid's size is checked before anything of that size is allocated: a grid beyond
+    ``limits.MAX_PERIODS_PER_DAY`` periods or seven days raises :class:`GridTooLarge` (one
+    stray period 1,000,000,000 once grew the process until the kernel killed it).
+    """
     cells = {(day, period - 1): (start, end) for day, period, start, end in rows}
     if not cells:
         return opt.TimeGrid(days=0, periods_per_day=0)
     days = max(d for d, _ in cells) + 1
     periods = max(p for _, p in cells) + 1
+    if periods > limits.MAX_PERIODS_PER_DAY or days > limits.MAX_DAYS_PER_WEEK:
+        raise GridTooLarge(
+            f"The weekly time grid has {periods} periods a day over {days} days; at most "
+            f"{limits.MAX_PERIODS_PER_DAY} periods a day over {limits.MAX_DAYS_PER_WEEK} days "
+            "are allowed: correct the timeslots."
+        )
     missing = frozenset((d, p) for d in range(days) for p in range(periods) if (d, p) not in cells)
     starts = {cell: start for cell, (start, _) in cells.items()}
     breaks = frozenset(
@@ -68,7 +84,12 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
         .select_related("subject", "batch", "faculty")
         .order_by("batch__code", "subject__code", "pk")
     )
-    grid = time_grid(TimeSlot.objects.values_list("day", "period", "start_time", "end_time"))
+    issues = []
+    try:
+        grid = time_grid(TimeSlot.objects.values_list("day", "period", "start_time", "end_time"))
+    except GridTooLarge as exc:
+        issues.append(str(exc))
+        grid = opt.TimeGrid(days=0, periods_per_day=0)
     rooms = tuple(
         opt.Room(id=pk, kind=opt.RoomKind(kind), capacity=capacity)
         for pk, kind, capacity in Room.objects.order_by("pk").values_list("pk", "kind", "capacity")
@@ -151,8 +172,7 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
             for cid, g in offerings_of.items()
         },
     }
-    issues = []
-    if not grid.days:
+    if not grid.days and not issues:
         issues.append("The weekly time grid is empty: import timeslots first.")
     if not rooms:
         issues.append("There are no rooms: import rooms first.")
