@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from tests import factories
 from timetabling.models import Attendance
@@ -107,3 +108,56 @@ def test_every_attendance_response_names_the_roll_number_and_subject(
     detail = faculty_client.get(f"/api/attendance/{created[0]['id']}/").json()
     for row in [*created, *listed, detail]:
         assert {key: row[key] for key in expected} == expected
+
+
+@pytest.fixture
+def termless_slot(faculty_user, student_user):
+    """A published Monday slot of a timetable without a term."""
+    faculty = factories.FacultyFactory(user=faculty_user)
+    student = factories.StudentFactory(user=student_user)
+    offering = factories.OfferingFactory(batch=student.batch, faculty=faculty)
+    job = factories.GenerationJobFactory(status="COMPLETED")
+    return factories.TimetableSlotFactory(job=job, offering=offering, day=0, period=1, active=True)
+
+
+def _mondays_around_today() -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    last = today - dt.timedelta(days=today.weekday())
+    return last, last + dt.timedelta(days=7)
+
+
+def test_attendance_for_the_future_is_refused_without_a_term(faculty_client, termless_slot):
+    student = termless_slot.batch.students.get()
+    _, next_monday = _mondays_around_today()
+    response = _mark(faculty_client, termless_slot, next_monday, [(student, "present")])
+    assert response.status_code == 400
+    assert "future" in response.json()["detail"]
+    assert not Attendance.objects.exists()
+
+
+def test_attendance_for_year_one_is_refused_without_a_term(faculty_client, termless_slot):
+    student = termless_slot.batch.students.get()
+    year_one = dt.date(1, 1, 1)  # a Monday
+    response = _mark(faculty_client, termless_slot, year_one, [(student, "present")])
+    assert response.status_code == 400
+    assert "too far back" in response.json()["detail"]
+    assert not Attendance.objects.exists()
+
+
+def test_attendance_within_the_backfill_window_is_accepted(faculty_client, termless_slot):
+    student = termless_slot.batch.students.get()
+    last_monday, _ = _mondays_around_today()
+    response = _mark(faculty_client, termless_slot, last_monday, [(student, "present")])
+    assert response.status_code == 201, response.content
+
+
+def test_the_future_is_refused_inside_a_term_too(faculty_client, termless_slot):
+    job = termless_slot.job
+    _, next_monday = _mondays_around_today()
+    job.term_start, job.term_end = next_monday - dt.timedelta(days=70), next_monday
+    job.save()
+    student = termless_slot.batch.students.get()
+    response = _mark(faculty_client, termless_slot, next_monday, [(student, "present")])
+    assert response.status_code == 400 and "future" in response.json()["detail"]
+    old = next_monday - dt.timedelta(days=63)  # inside the term, beyond the backfill days
+    assert _mark(faculty_client, termless_slot, old, [(student, "present")]).status_code == 201
