@@ -3,13 +3,9 @@ nothing, through the same service as ``import_csv``. Admins only."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,46 +17,20 @@ from imports.serializers import (
     ImportUploadSerializer,
 )
 from imports.services import UPLOAD, institution_import
+from sih28 import parsers
 from sih28.errors import ApplicationError
 from sih28.permissions import ADMIN
 
 
-class UploadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "upload_too_large"
+class UploadParser(parsers.MultiPartParser):
+    """Uploads are limited by ``IMPORT_MAX_UPLOAD_BYTES`` (413 before the body is read)."""
 
-
-class _SizeLimited:
-    """A parser that refuses a body over ``IMPORT_MAX_UPLOAD_BYTES`` by its declared length,
-    before reading any of it (DRF parses lazily, wherever ``request.data`` is first read)."""
-
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        request = (parser_context or {}).get("request")
-        meta = getattr(request, "META", {})
-        try:
-            length = int(meta.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        limit = settings.IMPORT_MAX_UPLOAD_BYTES
-        if length > limit:
-            raise UploadTooLarge(
-                f"The upload is {length:,} bytes; at most {limit:,} bytes are accepted "
-                "(split the files over several uploads)."
-            )
-        return super().parse(stream, media_type, parser_context)  # type: ignore[misc]
-
-
-class LimitedMultiPartParser(_SizeLimited, MultiPartParser):
-    pass
-
-
-class LimitedFormParser(_SizeLimited, FormParser):
-    pass
+    limit_setting = "IMPORT_MAX_UPLOAD_BYTES"
 
 
 class InstitutionImportView(APIView):
     read_roles = write_roles = frozenset({ADMIN})  # checked by sih28.permissions.RolePermission
-    parser_classes = [LimitedMultiPartParser, LimitedFormParser]
+    parser_classes = [UploadParser, FormParser]  # form bodies: Django caps them
 
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},

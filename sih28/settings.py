@@ -155,6 +155,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "sih28.filtering.SearchFilter",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "sih28.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "sih28.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "sih28.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

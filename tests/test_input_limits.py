@@ -287,3 +287,28 @@ def test_a_refused_delete_names_no_one(admin_client, caplog):
         assert student.roll_number not in text
         assert student.name not in text
     assert "still referenced by 3 students" in caplog.text
+
+
+# --- request bodies ----------------------------------------------------------------------
+
+
+def test_a_json_body_over_the_limit_is_refused_unread(admin_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    body = {"code": "D1", "name": "x" * 2_000}
+    response = admin_client.post("/api/departments/", body, format="json")
+    assert response.status_code == 400 and response.json() == {"detail": "Bad request."}
+
+
+def test_a_multipart_body_over_the_limit_is_a_413_on_any_endpoint(admin_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    body = {"code": "D1", "name": "x" * 2_000}
+    response = admin_client.post("/api/departments/", body, format="multipart")
+    assert response.status_code == 413
+    assert "at most 1,000 bytes" in response.json()["detail"]
+
+
+def test_json_nested_too_deeply_is_a_400(admin_client):
+    body = "[" * 100_000 + "]" * 100_000
+    response = admin_client.post("/api/departments/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
