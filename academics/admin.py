@@ -13,10 +13,11 @@ from academics.models import (
     TimeSlot,
     User,
 )
+from sih28.filtering import BoundedSearchAdmin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(BoundedSearchAdmin, DjangoUserAdmin):
     list_display = ["username", "role", "is_active", "is_staff", "last_login"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Role", {"fields": ("role",)}))
@@ -24,20 +25,20 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = ["code", "kind", "capacity", "building"]
     list_filter = ["kind", "building"]
     search_fields = ["code", "building"]
 
 
 @admin.register(TimeSlot)
-class TimeSlotAdmin(admin.ModelAdmin):
+class TimeSlotAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = ["day", "period", "start_time", "end_time"]
     list_filter = ["day"]
 
@@ -48,7 +49,7 @@ class UnavailabilityInline(admin.TabularInline):
 
 
 @admin.register(Faculty)
-class FacultyAdmin(admin.ModelAdmin):
+class FacultyAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = ["employee_id", "name", "department", "max_hours_per_week", "max_hours_per_day"]
     list_filter = ["department"]
     list_select_related = ["department"]
@@ -58,7 +59,7 @@ class FacultyAdmin(admin.ModelAdmin):
 
 
 @admin.register(FacultyUnavailability)
-class FacultyUnavailabilityAdmin(admin.ModelAdmin):
+class FacultyUnavailabilityAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = ["faculty", "day", "period"]
     list_filter = ["day"]
     list_select_related = ["faculty"]
@@ -67,7 +68,7 @@ class FacultyUnavailabilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -83,7 +84,7 @@ class SubjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
+class BatchAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "department", "semester", "size"]
     list_filter = ["department", "semester"]
     list_select_related = ["department"]
@@ -91,7 +92,7 @@ class BatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Student)
-class StudentAdmin(admin.ModelAdmin):
+class StudentAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = ["roll_number", "name", "batch"]
     list_filter = ["batch__department", "batch"]
     list_select_related = ["batch"]
@@ -100,7 +101,7 @@ class StudentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Offering)
-class OfferingAdmin(admin.ModelAdmin):
+class OfferingAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = ["batch", "subject", "faculty", "group"]
     list_filter = ["batch__department", "subject__kind"]
     list_select_related = ["batch", "subject", "faculty"]

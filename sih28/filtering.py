@@ -17,8 +17,10 @@ from typing import Any
 import django_filters
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils.text import smart_split
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
@@ -125,3 +127,21 @@ class SearchFilter(drf_filters.SearchFilter):
                 {self.search_param: [f"At most {most} search terms, not {len(terms)}."]}
             )
         return terms
+
+
+class BoundedSearchAdmin:
+    """Mixed into a ModelAdmin (before it): the changelist's search takes at most
+    ``API_SEARCH_MAX_TERMS`` terms and ``API_SEARCH_MAX_LENGTH`` characters, like the API;
+    a longer search shows an error and no rows instead of a query the database cannot plan."""
+
+    def get_search_results(self, request: Any, queryset: Any, search_term: str) -> Any:
+        terms = len(list(smart_split(search_term)))
+        most, limit = settings.API_SEARCH_MAX_TERMS, settings.API_SEARCH_MAX_LENGTH
+        if terms > most or len(search_term) > limit:
+            messages.error(
+                request,
+                f"Search with at most {most} terms and {limit} characters "
+                f"(this one had {terms} terms, {len(search_term)} characters).",
+            )
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)  # type: ignore[misc]

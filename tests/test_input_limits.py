@@ -7,6 +7,7 @@ import logging
 
 import django_filters
 import pytest
+from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from academics import limits
@@ -312,3 +313,30 @@ def test_json_nested_too_deeply_is_a_400(admin_client):
     response = admin_client.post("/api/departments/", body, content_type="application/json")
     assert response.status_code == 400
     assert "nested too deeply" in response.json()["detail"]
+
+
+# --- admin search ------------------------------------------------------------------------
+
+SEARCHABLE_ADMINS = sorted(
+    (model._meta.app_label, model._meta.model_name)
+    for model, model_admin in admin.site._registry.items()
+    if model_admin.search_fields and model._meta.app_label in {"academics", "timetabling"}
+)
+
+
+def test_the_admins_with_a_search_are_found():
+    assert ("academics", "room") in SEARCHABLE_ADMINS
+    assert ("academics", "user") in SEARCHABLE_ADMINS
+    assert ("timetabling", "attendance") in SEARCHABLE_ADMINS
+
+
+@pytest.mark.parametrize(("app", "model"), SEARCHABLE_ADMINS)
+def test_a_long_admin_search_shows_an_error_not_a_500(client, app, model):
+    superuser = factories.UserFactory(
+        role="admin", username="root", is_staff=True, is_superuser=True
+    )
+    client.force_login(superuser)
+    response = client.get(f"/admin/{app}/{model}/", {"q": " ".join(["a"] * 1200)})
+    assert response.status_code == 200
+    assert "Search with at most" in response.content.decode()
+    assert client.get(f"/admin/{app}/{model}/", {"q": "a b"}).status_code == 200

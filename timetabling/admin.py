@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from sih28.filtering import BoundedSearchAdmin
 from timetabling.models import Attendance, GenerationJob, TimetableSlot
 
 
 @admin.register(GenerationJob)
-class GenerationJobAdmin(admin.ModelAdmin):
+class GenerationJobAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "status",
@@ -34,7 +35,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimetableSlot)
-class TimetableSlotAdmin(admin.ModelAdmin):
+class TimetableSlotAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "job",
@@ -61,7 +62,7 @@ class TimetableSlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(BoundedSearchAdmin, admin.ModelAdmin):
     list_display = ["student", "slot", "date", "status", "marked_by", "marked_at"]
     list_filter = ["status", "date"]
     list_select_related = ["student", "slot", "marked_by"]
