@@ -21,6 +21,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.text import smart_split
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
@@ -37,6 +38,10 @@ class IntegerFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", INT64_MIN)
         kwargs.setdefault("max_value", INT64_MAX)
         super().__init__(*args, **kwargs)
+        # The published schema says the same (drf-spectacular reads this annotation).
+        extend_schema_field(
+            {"type": "integer", "minimum": kwargs["min_value"], "maximum": kwargs["max_value"]}
+        )(self)
 
     def get_max_validator(self) -> None:
         return None  # the field's own max_value bounds it
@@ -127,6 +132,18 @@ class SearchFilter(drf_filters.SearchFilter):
                 {self.search_param: [f"At most {most} search terms, not {len(terms)}."]}
             )
         return terms
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {
+                **parameter["schema"],
+                "maxLength": settings.API_SEARCH_MAX_LENGTH,
+            }
+            parameter["description"] = (
+                f"{parameter.get('description', '')} At most {settings.API_SEARCH_MAX_TERMS} terms."
+            ).strip()
+        return parameters
 
 
 class BoundedSearchAdmin:

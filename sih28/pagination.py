@@ -10,6 +10,8 @@ from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from sih28.bounds import INT64_MAX
+
 
 class CachedCountPaginator(Paginator):
     """A paginator that remembers large counts for a few seconds and skips short ones.
@@ -70,13 +72,28 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 200
 
     def get_page_size(self, request) -> int:
-        """``page_size`` is a whole number from 1 (larger values are capped at the
-        maximum); anything else is a 400 naming the parameter, not the default size."""
+        """``page_size`` is a whole number from 1 (values over ``max_page_size`` are capped,
+        as they always were); anything else is a 400 naming the parameter, not the default
+        size."""
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw[:20]) <= INT64_MAX:
             raise ValidationError(
-                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        f"A whole number from 1 (at most {self.max_page_size} rows are returned)."
+                    ]
+                }
             )
         return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {**parameter["schema"], "minimum": 1, "maximum": INT64_MAX}
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Number of results to return per page (at most {self.max_page_size})."
+                )
+        return parameters
