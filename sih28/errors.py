@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -108,11 +108,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 def _handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response({"detail": exc.message, **exc.extra}, status=exc.status_code)
-    if isinstance(exc, OverflowError):
-        # A number too large for the database, in any parameter or body value that slipped
-        # past its field's bounds: the caller's input, not a fault of the server.
+    if isinstance(exc, OverflowError | DataError):
+        # A value the database cannot hold (SQLite: OverflowError from the driver;
+        # PostgreSQL: "out of range"), in any parameter or body value that slipped past its
+        # field's bounds: the caller's input, not a fault of the server.
+        logger.warning("value refused by the database: %s", type(exc).__name__)
         return Response(
-            {"detail": "A number in the request is too large."},
+            {"detail": "A value in the request is too large (a number or a text)."},
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, DjangoValidationError):

@@ -363,3 +363,10 @@ def test_a_long_admin_search_shows_an_error_not_a_500(client, app, model):
     assert response.status_code == 200
     assert "Search with at most" in response.content.decode()
     assert client.get(f"/admin/{app}/{model}/", {"q": "a b"}).status_code == 200
+
+
+def test_a_value_the_database_refuses_is_a_400_not_a_500():
+    from django.db import DataError
+
+    response = api_exception_handler(DataError("integer out of range"), {})
+    assert response is not None and response.status_code == 400
