@@ -286,6 +286,27 @@ def test_codes_a_url_cannot_carry_are_refused_by_the_api(admin_client, code):
     assert response.status_code == 400 and "code" in response.json()
 
 
+@pytest.mark.parametrize(
+    "code", ["CSE-3A", "F001", "a.b_c-d", "9", "A/B", "A B", "-A", ".x", "A?b", "Ä1", "A%2FB"]
+)
+def test_the_page_urls_accept_exactly_the_codes_the_validator_accepts(code):
+    from django.core.exceptions import ValidationError
+    from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+
+    try:
+        limits.code_validator(code)
+        valid = True
+    except ValidationError:
+        valid = False
+    for kind in ("batch", "faculty", "room"):
+        try:
+            url = reverse(f"timetable-{kind}", kwargs={"key": code})
+            routed = resolve(url).kwargs["key"] == code
+        except (NoReverseMatch, Resolver404):
+            routed = False
+        assert routed is valid, (kind, code)
+
+
 def test_every_valid_code_has_a_page_and_the_index_links_it(client, admin_user):
     batch = factories.BatchFactory(code="CSE-3A.x_1")
     client.force_login(admin_user)
