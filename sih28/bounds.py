@@ -7,6 +7,7 @@ importer read both from here, so they refuse exactly what the model refuses.
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 #: The range of a signed 64-bit column (the widest integer column of the project).
@@ -19,9 +20,9 @@ def integer_bounds(field: models.Field) -> tuple[int, int]:
         limit = getattr(validator, "limit_value", None)
         if not isinstance(limit, int):
             continue
-        if validator.code == "min_value":
+        if isinstance(validator, MinValueValidator):
             low = max(low, limit)
-        elif validator.code == "max_value":
+        elif isinstance(validator, MaxValueValidator):
             high = min(high, limit)
     return low, high
 

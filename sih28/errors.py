@@ -67,8 +67,8 @@ def _referenced_by(exc: ProtectedError | RestrictedError) -> str:
     """``3 students, 2 offerings``: what still refers to the row, counted by kind, never
     the rows themselves (their ``__str__`` is personal data such as a roll number)."""
     counts: dict[str, int] = {}
-    objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
-    for obj in objects:
+    objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None)
+    for obj in objects or ():
         meta = obj._meta
         counts[str(meta.verbose_name_plural)] = counts.get(str(meta.verbose_name_plural), 0) + 1
     return ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
