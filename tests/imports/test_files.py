@@ -97,16 +97,21 @@ def test_quoted_cells_with_commas_quotes_and_newlines(write, run_import):
 
 
 def test_formula_looking_text_is_stored_verbatim(write, run_import):
-    write("departments.csv", 'code,name\n=CSE,"=HYPERLINK(""http://x"")"\n+ECE,+1\n', folder="d")
-    write("batches.csv", "code,name,department,semester,size\n@B1,-Batch,=CSE,1,30\n", folder="d")
+    """Names keep what was written (exports neutralise formulas); codes, which name pages
+    in URLs, are letters, digits and ``. _ -`` only, so a formula-looking code is refused."""
+    write("departments.csv", 'code,name\nCSE,"=HYPERLINK(""http://x"")"\nECE,+1\n', folder="d")
+    write("batches.csv", "code,name,department,semester,size\nB1,-Batch,CSE,1,30\n", folder="d")
     run = run_import("--dir", "d")
     assert run.ok, run.stderr
     assert dict(am.Department.objects.values_list("code", "name")) == {
-        "=CSE": '=HYPERLINK("http://x")',
-        "+ECE": "+1",
+        "CSE": '=HYPERLINK("http://x")',
+        "ECE": "+1",
     }
     batch = am.Batch.objects.get()
-    assert (batch.code, batch.name, batch.department.code) == ("@B1", "-Batch", "=CSE")
+    assert (batch.code, batch.name, batch.department.code) == ("B1", "-Batch", "CSE")
+    write("batches.csv", "code,name,department,semester,size\n@B2,B,CSE,1,30\n", folder="e")
+    run = run_import("batches", "e/batches.csv")
+    assert not run.ok and run.problems[0].startswith("e/batches.csv:2: code: use only letters")
 
 
 def test_missing_file_and_bad_arguments_are_command_errors(write, run_import):
