@@ -47,6 +47,14 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return f"{self.username} ({self.role})"
 
+    def save(self, *args, **kwargs) -> None:
+        """A new password (``set_password`` then ``save``: the admin, ``changepassword``,
+        password forms) revokes every API token of the user, as it ends their sessions."""
+        password_changed = self._password is not None  # set by set_password until saved
+        super().save(*args, **kwargs)
+        if password_changed:
+            self.auth_token_set.all().delete()
+
 
 class Department(models.Model):
     code = models.CharField(max_length=32, unique=True)
