@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from academics.models import Batch, Faculty, Room
 from sih28.errors import ApplicationError
+from sih28.login_throttle import throttled_login
 from sih28.permissions import is_manager
 from timetabling import exports, selectors
 from timetabling.generation import JobMetrics
@@ -101,10 +102,12 @@ def _title(kind: str, obj: Batch | Faculty | Room) -> tuple[str, str]:
 
 
 # Django admin's login admits only ``is_staff`` users; faculty and students sign in here.
-login_page = LoginView.as_view(
-    template_name="timetabling/login.html",
-    redirect_authenticated_user=True,
-    next_page="timetable-index",
+login_page = throttled_login(
+    LoginView.as_view(
+        template_name="timetabling/login.html",
+        redirect_authenticated_user=True,
+        next_page="timetable-index",
+    )
 )
 
 
