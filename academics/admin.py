@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from academics import selectors
 from academics.models import (
     Batch,
     Department,
     Faculty,
     FacultyUnavailability,
     Offering,
+    Role,
     Room,
     Student,
     Subject,
@@ -21,6 +23,18 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Role", {"fields": ("role",)}))
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Role", {"fields": ("role",)}))
+
+
+class LinksOneLogin(admin.ModelAdmin):
+    """A student or faculty record links only an account of its own role, never staff or an
+    admin (the same rule as the API's serializers)."""
+
+    login_role: str
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = selectors.linkable_users(self.login_role)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Department)
@@ -48,7 +62,8 @@ class UnavailabilityInline(admin.TabularInline):
 
 
 @admin.register(Faculty)
-class FacultyAdmin(admin.ModelAdmin):
+class FacultyAdmin(LinksOneLogin):
+    login_role = Role.FACULTY
     list_display = ["employee_id", "name", "department", "max_hours_per_week", "max_hours_per_day"]
     list_filter = ["department"]
     list_select_related = ["department"]
@@ -91,7 +106,8 @@ class BatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Student)
-class StudentAdmin(admin.ModelAdmin):
+class StudentAdmin(LinksOneLogin):
+    login_role = Role.STUDENT
     list_display = ["roll_number", "name", "batch"]
     list_filter = ["batch__department", "batch"]
     list_select_related = ["batch"]
