@@ -102,6 +102,15 @@ def test_env_example_lists_every_variable():
         "SENTRY_PROFILES_SAMPLE_RATE",
         "LOG_LEVEL",
         "LOG_DIR",
+        "API_TOKEN_TTL_HOURS",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_PROXY_SSL_HEADER",
+        "CSRF_TRUSTED_ORIGINS",
     ]:
         assert f"\n{name}=" in "\n" + text, name
 
