@@ -21,7 +21,7 @@ from sih28.authentication import TokenAuthentication
 from sih28.throttling import ScopedThrottle
 
 _TOKEN_RESPONSE = inline_serializer(
-    "AuthToken",
+    "IssuedToken",
     fields={"token": serializers.CharField(), "expiry": serializers.DateTimeField()},
 )
 

@@ -10,10 +10,10 @@ import io
 import urllib.error
 import urllib.request
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.apps import apps as django_apps
-from django.contrib.auth.management.commands import changepassword
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -47,9 +47,8 @@ def _change_password(user: User) -> None:
 
 
 def _change_password_with_the_command(user: User) -> None:
-    command = changepassword.Command()
-    command._get_pass = lambda prompt="": "a-new-pass-word-456"  # the prompt, answered
-    call_command(command, user.username, stdout=io.StringIO())
+    with mock.patch("getpass.getpass", return_value="a-new-pass-word-456"):  # the prompts
+        call_command("changepassword", user.username, stdout=io.StringIO())
 
 
 REVOCATIONS = [
