@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/sih28
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 # Tests ignore a developer's .env: each run states its whole configuration.
-TEST_ENV := ENV_FILE= SECRET_KEY=test-only-secret-key DEBUG=0 SENTRY_DSN= DATABASE_URL= REDIS_URL=
+TEST_ENV := ENV_FILE= SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef DEBUG=0 SENTRY_DSN= DATABASE_URL= REDIS_URL=
 
 .PHONY: venv demo test test-sqlite test-services lint migrate serve worker beat dashboard clean
 

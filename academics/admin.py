@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from academics import selectors
 from academics.models import (
     Batch,
     Department,
     Faculty,
     FacultyUnavailability,
     Offering,
+    Role,
     Room,
     Student,
     Subject,
@@ -22,6 +24,18 @@ class UserAdmin(BoundedSearchAdmin, DjangoUserAdmin):
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Role", {"fields": ("role",)}))
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Role", {"fields": ("role",)}))
+
+
+class LinksOneLogin(admin.ModelAdmin):
+    """A student or faculty record links only an account of its own role, never staff or an
+    admin (the same rule as the API's serializers)."""
+
+    login_role: str
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = selectors.linkable_users(self.login_role)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Department)
@@ -49,7 +63,8 @@ class UnavailabilityInline(admin.TabularInline):
 
 
 @admin.register(Faculty)
-class FacultyAdmin(BoundedSearchAdmin, admin.ModelAdmin):
+class FacultyAdmin(BoundedSearchAdmin, LinksOneLogin):
+    login_role = Role.FACULTY
     list_display = ["employee_id", "name", "department", "max_hours_per_week", "max_hours_per_day"]
     list_filter = ["department"]
     list_select_related = ["department"]
@@ -92,7 +107,8 @@ class BatchAdmin(BoundedSearchAdmin, admin.ModelAdmin):
 
 
 @admin.register(Student)
-class StudentAdmin(BoundedSearchAdmin, admin.ModelAdmin):
+class StudentAdmin(BoundedSearchAdmin, LinksOneLogin):
+    login_role = Role.STUDENT
     list_display = ["roll_number", "name", "batch"]
     list_filter = ["batch__department", "batch"]
     list_select_related = ["batch"]

@@ -7,6 +7,7 @@ Admin and staff write; every authenticated role reads (students see only themsel
 from __future__ import annotations
 
 from rest_framework import viewsets
+from rest_framework.permissions import SAFE_METHODS
 
 from academics import filters, selectors, serializers
 from sih28.viewsets import ValuesListMixin
@@ -36,11 +37,20 @@ class TimeSlotViewSet(ValuesListMixin, viewsets.ModelViewSet):
 
 
 class FacultyViewSet(ValuesListMixin, viewsets.ModelViewSet):
-    queryset = selectors.faculty_list()
+    """E-mail addresses only to admin and staff and to each faculty member for themself."""
+
     serializer_class = serializers.FacultySerializer
     filterset_class = filters.FacultyFilter
     search_fields = ["employee_id", "name"]
     ordering_fields = ["employee_id", "name"]
+
+    def get_queryset(self):
+        return selectors.faculty_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.request is not None and self.request.method in SAFE_METHODS:
+            return serializers.FacultyReadSerializer
+        return serializers.FacultySerializer
 
 
 class FacultyUnavailabilityViewSet(ValuesListMixin, viewsets.ModelViewSet):

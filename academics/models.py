@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
+from knox.models import get_token_model
 
 from academics import limits
 from academics.limits import between, code_validator
@@ -49,6 +50,25 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.username} ({self.role})"
+
+    # A new password (``set_password`` or ``set_unusable_password``, then ``save``: the
+    # admin, ``changepassword``, password forms) revokes every API token of the user, as it
+    # ends their sessions.
+    _password_replaced = False
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self._password_replaced = True
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_replaced = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        if self._password_replaced:
+            self._password_replaced = False
+            get_token_model().objects.filter(user=self).delete()
 
 
 class Department(models.Model):

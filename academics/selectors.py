@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from academics.models import (
     Batch,
@@ -14,6 +14,7 @@ from academics.models import (
     Student,
     Subject,
     TimeSlot,
+    User,
 )
 from sih28.permissions import FACULTY, MANAGERS, STUDENT, role_of
 
@@ -30,8 +31,14 @@ def timeslot_list() -> QuerySet[TimeSlot]:
     return TimeSlot.objects.all()
 
 
-def faculty_list() -> QuerySet[Faculty]:
-    return Faculty.objects.select_related("department")
+def faculty_list(*, user=None) -> QuerySet[Faculty]:
+    """Faculty with ``shown_email``: the address for admin and staff (and for ``user=None``,
+    the project's own code) and for the faculty member themself, empty for everyone else."""
+    qs = Faculty.objects.select_related("department")
+    if user is None or role_of(user) in MANAGERS:
+        return qs.annotate(shown_email=F("email"))
+    own = Q(user=user) if user.is_authenticated else Q(pk__in=[])
+    return qs.annotate(shown_email=Case(When(own, then=F("email")), default=Value("")))
 
 
 def unavailability_list() -> QuerySet[FacultyUnavailability]:
@@ -55,6 +62,13 @@ def student_list(*, user=None) -> QuerySet[Student]:
     if role == STUDENT:
         return qs.filter(user=user)
     return qs.none()
+
+
+def linkable_users(role: str) -> QuerySet[User]:
+    """Accounts a student (``role="student"``) or faculty record may be linked to:
+    accounts of that role that are neither staff nor superuser, so an admin account can never
+    become someone's student or faculty login."""
+    return User.objects.filter(role=role, is_staff=False, is_superuser=False)
 
 
 def offering_list() -> QuerySet[Offering]:

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from academics import selectors
 from academics.models import (
     Batch,
     Department,
     Faculty,
     FacultyUnavailability,
     Offering,
+    Role,
     Room,
     Student,
     Subject,
@@ -17,6 +19,13 @@ from academics.models import (
 
 def _code(model, field: str = "code") -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field=field, queryset=model.objects.all())
+
+
+def _login(role: str) -> serializers.PrimaryKeyRelatedField:
+    """The account a record is linked to: only one of that role, never staff or an admin."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=selectors.linkable_users(role), allow_null=True, required=False
+    )
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -48,6 +57,7 @@ class TimeSlotSerializer(serializers.ModelSerializer):
 
 class FacultySerializer(serializers.ModelSerializer):
     department = _code(Department)
+    user = _login(Role.FACULTY)
 
     class Meta:
         model = Faculty
@@ -65,6 +75,12 @@ class FacultySerializer(serializers.ModelSerializer):
             "max_hours_per_week": {"min_value": 1},
             "max_hours_per_day": {"min_value": 1},
         }
+
+
+class FacultyReadSerializer(FacultySerializer):
+    """What reads show: the e-mail address only where ``selectors.faculty_list`` shows it."""
+
+    email = serializers.CharField(source="shown_email", read_only=True)
 
 
 class FacultyUnavailabilitySerializer(serializers.ModelSerializer):
@@ -115,6 +131,7 @@ class BatchSerializer(serializers.ModelSerializer):
 
 class StudentSerializer(serializers.ModelSerializer):
     batch = _code(Batch)
+    user = _login(Role.STUDENT)
 
     class Meta:
         model = Student

@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from academics import api
-from sih28.auth_api import ObtainTokenView
+from sih28.auth_api import LogoutAllView, LogoutView, ObtainTokenView
 
 router = DefaultRouter()
 router.register("departments", api.DepartmentViewSet, basename="department")
@@ -19,5 +19,7 @@ router.register("offerings", api.OfferingViewSet, basename="offering")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", LogoutAllView.as_view(), name="auth-logout-all"),
     path("", include(router.urls)),
 ]

@@ -259,9 +259,9 @@ def _run(cmd: list[str], env: dict[str, str]) -> None:
 
 def _token(env: dict[str, str]) -> str:
     code = (
-        "from academics.models import User; from rest_framework.authtoken.models import Token;"
+        "from academics.models import User; from knox.models import AuthToken;"
         "u, _ = User.objects.get_or_create(username='bench', defaults={'role': 'admin'});"
-        "print(Token.objects.get_or_create(user=u)[0].key)"
+        "print(AuthToken.objects.create(user=u)[1])"
     )
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
@@ -413,7 +413,7 @@ def base_env(database_url: str, redis_url: str) -> dict[str, str]:
         "ENV_FILE": "",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "SECRET_KEY": "benchmark-only",
+        "SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",
         "DEBUG": "0",
         "SENTRY_DSN": "",
         "THROTTLE_USER": "100000000/minute",

@@ -28,7 +28,7 @@ from typing import Any
 
 def _setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-0123456789")
     os.environ["SENTRY_DSN"] = ""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sih28.settings")
     import django

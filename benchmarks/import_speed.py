@@ -293,7 +293,7 @@ def run_backend(label: str, url: str, files: dict[str, Path], *, orm: bool) -> N
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "SECRET_KEY": "benchmark-only",
+        "SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",
         "DEBUG": "0",
         "SENTRY_DSN": "",
         "REDIS_URL": "",

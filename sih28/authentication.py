@@ -1,12 +1,16 @@
 """DRF authentication classes that also tell Sentry who (id and role) made the request.
 
-Every request looks its token and user up in the database (DRF's own query): a deactivated
-user, a deleted token or a changed role takes effect on the very next request, in every
-process, however the change was made (the ORM, a bulk ``update()``, the admin, raw SQL).
+``Authorization: Token <token>`` is django-rest-knox's scheme: only a hash of each token is
+stored, every token expires (``API_TOKEN_TTL_HOURS``), and deleting a user's token rows
+revokes them (logout, a password change). Every request looks its token and user up in the
+database: a deactivated user, a deleted token or a changed role takes effect on the very
+next request, in every process, however the change was made (the ORM, a bulk ``update()``,
+the admin, raw SQL).
 """
 
 from __future__ import annotations
 
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import authentication
 
 from sih28.sentry import set_user_context
@@ -20,7 +24,7 @@ class _TagsSentryUser:
         return result
 
 
-class TokenAuthentication(_TagsSentryUser, authentication.TokenAuthentication):
+class TokenAuthentication(_TagsSentryUser, KnoxTokenAuthentication):
     pass
 
 

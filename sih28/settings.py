@@ -8,11 +8,14 @@ switch on PostgreSQL, Redis (Celery broker + cache) and Sentry. Every variable i
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from sih28.security import proxy_ssl_header, secret_key_weakness
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,6 +35,11 @@ if not SECRET_KEY:
             "(or set DEBUG=1 for local development, which uses an insecure key)."
         )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+elif not DEBUG and (weak := secret_key_weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak: {weak}. Generate one with: python -c "
+        "'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
@@ -43,7 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "sih28",
@@ -210,12 +218,29 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# --- Security (docs/security.md) -----------------------------------------------------------
+# Off by default so the embedded set-up works over plain HTTP on 127.0.0.1; a deployment
+# behind TLS turns them on (``manage.py check --deploy`` is clean once it has).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a TLS-terminating proxy: the header it sets and the value meaning HTTPS, as
+# "HTTP_X_FORWARDED_PROTO,https". Set it only when the proxy always sets (or strips) it.
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(env.str("SECURE_PROXY_SSL_HEADER", default=""))
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# API tokens (django-rest-knox): only a hash is stored; each expires API_TOKEN_TTL_HOURS
+# after it was issued; a password change or POST /api/auth/logout/ revokes them.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=env.float("API_TOKEN_TTL_HOURS", default=10.0)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 
 # --- Logging -----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()

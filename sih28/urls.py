@@ -3,9 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sih28.health import healthz
+from sih28.login_throttle import throttled_login
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Before the admin's own URLs, so its login meets the same throttle as the API's.
+    path("admin/login/", throttled_login(admin.site.login)),
     path("admin/", admin.site.urls),
     path("timetable/", include("timetabling.page_urls")),
     path("api/", include("timetabling.urls")),

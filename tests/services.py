@@ -106,7 +106,8 @@ def worker_env(**extra: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=test_database_url(),
         REDIS_URL=settings.REDIS_URL,
-        SECRET_KEY=env.get("SECRET_KEY") or "test-only-secret-key",
+        SECRET_KEY=env.get("SECRET_KEY")
+        or "test-only-secret-key-not-for-production-0123456789abcdef",
         SENTRY_DSN="",
         DEBUG="0",
         PYTHONUNBUFFERED="1",

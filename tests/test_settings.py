@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+KEY = "settings-probe-secret-key-not-for-production-0123456789"
 
 
 def _run(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
@@ -21,7 +22,7 @@ def _run(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
         if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SENTRY_DSN"}
     }
     clean.update(
-        {"ENV_FILE": "", "SECRET_KEY": "k", "DJANGO_SETTINGS_MODULE": "sih28.settings", **env}
+        {"ENV_FILE": "", "SECRET_KEY": KEY, "DJANGO_SETTINGS_MODULE": "sih28.settings", **env}
     )
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -51,7 +52,7 @@ def test_missing_secret_key_stops_start_up_with_a_clear_message(tmp_path):
 
 def test_embedded_defaults(tmp_path):
     result = _settings_probe(
-        {"SECRET_KEY": "k", "LOG_DIR": str(tmp_path)},
+        {"SECRET_KEY": KEY, "LOG_DIR": str(tmp_path)},
         "settings.DEBUG, settings.DATABASES['default']['ENGINE'], "
         "settings.CACHES['default']['BACKEND'], settings.CELERY_TASK_ALWAYS_EAGER, "
         "repr(settings.SENTRY_DSN)",
@@ -69,7 +70,7 @@ def test_embedded_defaults(tmp_path):
 def test_services_from_environment(tmp_path):
     result = _settings_probe(
         {
-            "SECRET_KEY": "k",
+            "SECRET_KEY": KEY,
             "LOG_DIR": str(tmp_path),
             "DATABASE_URL": "postgres://u@db.example:5432/sih28",
             "REDIS_URL": "redis://cache.example:6379/0",
@@ -101,6 +102,15 @@ def test_env_example_lists_every_variable():
         "SENTRY_PROFILES_SAMPLE_RATE",
         "LOG_LEVEL",
         "LOG_DIR",
+        "API_TOKEN_TTL_HOURS",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_PROXY_SSL_HEADER",
+        "CSRF_TRUSTED_ORIGINS",
     ]:
         assert f"\n{name}=" in "\n" + text, name
 

@@ -1,7 +1,9 @@
 """Timetable pages: server-rendered weekly grids of a batch, faculty member or room.
 
-Any signed-in user sees the published timetable; a draft (``?job=ID``) is for admin and
-staff only. Each grid page links its iCalendar and CSV exports (``CODE.ics``, ``CODE.csv``).
+A signed-in user sees the published timetable as the API shows it to them
+(``selectors.slot_list``: a student only their own batch's sessions, on any page); a draft
+(``?job=ID``) is for admin and staff only. Each grid page links its iCalendar and CSV
+exports (``CODE.ics``, ``CODE.csv``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.urls import reverse
 
 from academics.models import Batch, Faculty, Room
 from sih28.errors import ApplicationError
+from sih28.login_throttle import throttled_login
 from sih28.permissions import is_manager
 from timetabling import exports, selectors
 from timetabling.generation import JobMetrics
@@ -81,10 +84,18 @@ _KINDS = {
 }
 
 
-def _subject(kind: str, key: str) -> Batch | Faculty | Room:
+def _subject(request: HttpRequest, kind: str, key: str) -> Batch | Faculty | Room:
     queryset, field, _ = _KINDS[kind]
+    if kind == "batch":  # only the batches whose timetable the user may read
+        queryset = queryset & selectors.readable_batches(request.user)
     found = queryset.filter(**{field: key}).first()
     if found is None:
+        if kind == "batch" and Batch.objects.filter(code=key).exists():
+            raise _Refused(
+                403,
+                "Not allowed",
+                "Students can see their own batch's timetable only; All timetables links it.",
+            )
         raise _Refused(404, "Not found", f"There is no {kind} {key}.")
     return found
 
@@ -102,10 +113,12 @@ def _title(kind: str, obj: Batch | Faculty | Room) -> tuple[str, str]:
 
 
 # Django admin's login admits only ``is_staff`` users; faculty and students sign in here.
-login_page = LoginView.as_view(
-    template_name="timetabling/login.html",
-    redirect_authenticated_user=True,
-    next_page="timetable-index",
+login_page = throttled_login(
+    LoginView.as_view(
+        template_name="timetabling/login.html",
+        redirect_authenticated_user=True,
+        next_page="timetable-index",
+    )
 )
 
 
@@ -120,7 +133,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "job": job,
         "job_row": JobRow.of(job),
         "query": f"?job={job.pk}" if job else "",
-        "directory": selectors.timetable_directory(),
+        "directory": selectors.timetable_directory(user=request.user),
         "recent_jobs": [JobRow(job=j, metrics=JobMetrics.of(j)) for j in recent],
     }
     return render(request, "timetabling/index.html", context)
@@ -130,9 +143,9 @@ def _scope(request: HttpRequest, kind: str, key: str) -> tuple[Any, Any, dict[st
     """The job (or None for the published timetable), the batch/faculty/room shown, and the
     selector arguments for its slots. Raises _Refused."""
     job = _job(request)
-    obj = _subject(kind, key)
+    obj = _subject(request, kind, key)
     _, _, slot_filter = _KINDS[kind]
-    return job, obj, {"job_id": job.pk if job else None, slot_filter: obj.pk}
+    return job, obj, {"user": request.user, "job_id": job.pk if job else None, slot_filter: obj.pk}
 
 
 @login_required(login_url=LOGIN_URL)

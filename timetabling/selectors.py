@@ -17,9 +17,23 @@ def job_list() -> QuerySet[GenerationJob]:
     return GenerationJob.objects.select_related("department", "batch", "created_by")
 
 
+# --- Who reads whose timetable: the one rule, for the API and the pages alike ------------
+
+
+def readable_batches(user: Any) -> QuerySet[Batch]:
+    """Batches whose timetable ``user`` may read: every batch for admin, staff and faculty;
+    a student only their own."""
+    role = role_of(user)
+    if role in MANAGERS or role == FACULTY:
+        return Batch.objects.all()
+    if role == STUDENT:
+        return Batch.objects.filter(students__user=user)
+    return Batch.objects.none()
+
+
 def slot_list(*, user: Any = None) -> QuerySet[TimetableSlot]:
-    """Slots visible to ``user``: managers see drafts too; faculty and students see the
-    published timetable (a student only their own batch's)."""
+    """Slots visible to ``user`` (None: every slot, for the project's own code): managers see
+    drafts too; faculty and students see the published timetable of ``readable_batches``."""
     qs = TimetableSlot.objects.select_related(
         "offering__subject", "batch", "faculty", "room", "job"
     )
@@ -31,7 +45,7 @@ def slot_list(*, user: Any = None) -> QuerySet[TimetableSlot]:
     if role == FACULTY:
         return qs.filter(active=True)
     if role == STUDENT:
-        return qs.filter(active=True, batch__students__user=user)
+        return qs.filter(active=True, batch__in=readable_batches(user))
     return qs.none()
 
 
@@ -95,14 +109,16 @@ def faculty_workload() -> QuerySet[Faculty]:
 
 def export_slots(
     *,
+    user: Any = None,
     job_id: int | None = None,
     batch_id: int | None = None,
     faculty_id: int | None = None,
     room_id: int | None = None,
 ) -> QuerySet[TimetableSlot]:
     """Slots of job ``job_id`` (a draft or published run), or else the published timetable,
-    optionally narrowed to one batch, faculty member or room; joins for the exports applied."""
-    qs = slot_list()
+    optionally narrowed to one batch, faculty member or room, and to what ``user`` may see
+    (``slot_list``); joins for the exports applied."""
+    qs = slot_list(user=user)
     qs = qs.filter(job_id=job_id) if job_id is not None else qs.filter(active=True)
     if batch_id is not None:
         qs = qs.filter(batch_id=batch_id)
@@ -123,11 +139,12 @@ def time_grid() -> dict[tuple[int, int], tuple[dt.time, dt.time]]:
     }
 
 
-def timetable_directory() -> dict[str, dict[str, list]]:
-    """Batches and faculty by department and rooms by building, for the timetable index
-    (three queries)."""
+def timetable_directory(*, user: Any = None) -> dict[str, dict[str, list]]:
+    """Batches (those ``user`` may read) and faculty by department and rooms by building,
+    for the timetable index (three queries)."""
     batches: dict[str, list[Batch]] = {}
-    for batch in Batch.objects.select_related("department").order_by(
+    readable = Batch.objects.all() if user is None else readable_batches(user)
+    for batch in readable.select_related("department").order_by(
         "department__code", "semester", "code"
     ):
         batches.setdefault(f"{batch.department.code} · {batch.department.name}", []).append(batch)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from sih28.celery import app as celery_app
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.services, requires_postgres, requires_redis]
 def _admin_client() -> APIClient:
     user = factories.UserFactory(role="admin", username="drill-admin")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 
@@ -145,14 +145,16 @@ def test_two_simultaneous_requests_for_one_scope(transactional_db):
     """(c) One request wins (202), the other gets 409: the check and the insert are
     serialised by a PostgreSQL advisory lock."""
     factories.small_institution(departments=1)
-    token = Token.objects.create(user=factories.UserFactory(role="admin", username="drill-admin"))
+    _, token = AuthToken.objects.create(
+        user=factories.UserFactory(role="admin", username="drill-admin")
+    )
     barrier = threading.Barrier(2)
     codes: list[int] = []
 
     def request() -> None:
         try:
             client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
             barrier.wait(5)
             response = client.post(
                 "/api/generation-jobs/", {"department": "DEP1", "time_limit_s": 5}, format="json"

@@ -13,7 +13,7 @@ import warnings
 import pytest
 import sentry_sdk
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from sih28 import scrubbing
 from sih28 import sentry as s
@@ -27,7 +27,7 @@ COOKIE = "cookie-secret-value-42"
 
 
 def _token_for(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    return AuthToken.objects.create(user=user)[1]
 
 
 def _assert_absent(raw: str, *secrets: str) -> None:
@@ -52,7 +52,7 @@ def test_no_dsn_means_off_and_nothing_loaded():
     )
     env = {
         "PATH": "/usr/bin:/bin",
-        "SECRET_KEY": "x",
+        "SECRET_KEY": "test-only-secret-key-not-for-production-0123456789abcdef",
         "SENTRY_DSN": "",
         "DJANGO_SETTINGS_MODULE": "sih28.settings",
     }

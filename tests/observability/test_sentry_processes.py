@@ -19,7 +19,7 @@ import pytest
 import sentry_sdk
 from django.conf import settings as django_settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from sih28.sentry import init_sentry
 from tests import factories
@@ -60,7 +60,7 @@ def test_request_and_celery_job_are_one_trace(receiver, tmp_path):
     user = factories.UserFactory(
         username="trace-admin", role="admin", email="trace-admin@example.edu"
     )
-    token = Token.objects.create(user=user).key
+    _, token = AuthToken.objects.create(user=user)
     queue = f"sentry-test-{os.getpid()}-{int(time.time())}"
     env = {
         **os.environ,
@@ -72,7 +72,7 @@ def test_request_and_celery_job_are_one_trace(receiver, tmp_path):
         # Near zero on its own (0 would switch tracing off in the worker altogether): the
         # worker traces this job only because it follows the request's sampling decision.
         "SENTRY_TRACES_SAMPLE_RATE": "0.000001",
-        "SECRET_KEY": "test-only",
+        "SECRET_KEY": "test-only-secret-key-not-for-production-0123456789abcdef",
         "DEBUG": "0",
         "LOG_DIR": str(tmp_path),
         "GENERATION_WORKERS": "1",
@@ -208,7 +208,7 @@ def test_error_reaches_a_running_bugsink(tmp_path, tmp_path_factory):
         run_env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "sih28.settings",
-            "SECRET_KEY": "test-only",
+            "SECRET_KEY": "test-only-secret-key-not-for-production-0123456789abcdef",
             "SENTRY_DSN": dsn,
             "SENTRY_ENVIRONMENT": "ci-check",
             "SENTRY_RELEASE": "sih28@bugsink-test",

@@ -60,8 +60,9 @@ def week(grid):
 
 
 @pytest.fixture
-def logged_in(client, student_user):
-    client.force_login(student_user)
+def logged_in(client, faculty_user):
+    """Faculty read every published timetable (students: test_page_visibility.py)."""
+    client.force_login(faculty_user)
     return client
 
 
@@ -85,7 +86,8 @@ def test_pages_need_a_login(client, week):
 
 
 def test_a_student_can_sign_in_on_the_login_page(client, week):
-    factories.UserFactory(username="stu", role="student")  # not is_staff: admin login refuses
+    stu = factories.UserFactory(username="stu", role="student")  # not is_staff: admin refuses
+    factories.StudentFactory(user=stu, batch=week["batch"])
     page = client.get("/timetable/login/?next=/timetable/batch/CSE-3A/")
     assert page.status_code == 200 and b'name="password"' in page.content
     response = client.post(
