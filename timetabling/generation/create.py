@@ -16,6 +16,7 @@ from sih28.permissions import is_manager
 from timetabling.generation import states
 from timetabling.generation.params import JobParams
 from timetabling.generation.scope import scope_batch_ids
+from timetabling.generation.stale import generation_jobs_mark_stale
 from timetabling.models import ACTIVE_STATUSES, GenerationJob, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ def generation_job_create(
         if batch_obj is None:
             raise ApplicationError(f"Unknown batch {batch!r}.", extra={"batch": batch})
     label = GenerationJob(semester=semester, department=dept_obj, batch=batch_obj).scope_label
+    # A job whose run died must not block its scope (409) forever where no beat runs.
+    generation_jobs_mark_stale()
 
     with transaction.atomic():
         _lock_job_creation()
