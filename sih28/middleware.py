@@ -3,6 +3,10 @@
 The line holds method, path (without the query string), status, duration, user id, request
 id (taken from a valid ``X-Request-ID`` header or made up, and returned in the response) and
 the Sentry trace id. Never bodies, query strings, tokens, cookies or passwords.
+
+The line is ``key=value`` pairs separated by spaces: the method and path are written
+percent-encoded, so a path cannot add a field (``/x%20status=200``) or a line; the log
+formatter (``sih28.logs.OneLineFormatter``) escapes control characters in every record.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import quote
 
 import sentry_sdk
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +24,10 @@ from django.http import HttpRequest, HttpResponse
 from sih28.sentry import set_user_context
 
 logger = logging.getLogger("sih28.requests")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
+# A path's own characters (RFC 3986 pchar and "/"); everything else, "%" and spaces
+# included, is percent-encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def current_trace_id() -> str:
@@ -35,7 +43,7 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         started = time.perf_counter()
         response = self.get_response(request)
@@ -46,8 +54,8 @@ class RequestLogMiddleware:
         logger.info(
             "request method=%s path=%s status=%s duration_ms=%.1f user_id=%s request_id=%s "
             "trace_id=%s",
-            request.method,
-            request.path,
+            quote(request.method or "-", safe=""),
+            quote(request.path, safe=_PATH_SAFE),
             response.status_code,
             duration_ms,
             user_id,

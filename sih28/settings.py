@@ -214,7 +214,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One record per line: control characters in messages are escaped (sih28.logs).
+        "line": {
+            "class": "sih28.logs.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
     },
     "filters": {
         # django.log holds the request lines and every WARNING and ERROR record.
