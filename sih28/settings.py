@@ -100,6 +100,10 @@ AUTH_USER_MODEL = "academics.User"
 
 # --- Redis: cache and Celery broker ------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis down or silent (docs/operations.md): a cache call waits at most REDIS_TIMEOUT_S, then
+# counts as a miss (throttles fail open), and Redis is skipped for REDIS_RETRY_AFTER_S.
+REDIS_TIMEOUT_S = env.float("REDIS_TIMEOUT_S", default=0.5)
+REDIS_RETRY_AFTER_S = env.float("REDIS_RETRY_AFTER_S", default=3.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -107,8 +111,10 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sih28",
             "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_S,
+                "SOCKET_TIMEOUT": REDIS_TIMEOUT_S,
+                "IGNORE_EXCEPTIONS": True,
+                "CONNECTION_POOL_CLASS": "sih28.redis_breaker.BreakerConnectionPool",
             },
         }
     }
@@ -124,13 +130,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A message that is not acknowledged within this time is redelivered to another worker.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-    "socket_connect_timeout": 3,
-    "socket_timeout": 5,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
+# Queueing a job: one quick retry, then the request answers 503 (not Celery's 3 retries).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 
 # --- Auth, API ---------------------------------------------------------------------------
