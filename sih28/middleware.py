@@ -19,8 +19,10 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import sentry_sdk
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
+from sih28.errors import database_unavailable, database_unavailable_response
 from sih28.sentry import set_user_context
 
 logger = logging.getLogger("sih28.requests")
@@ -37,6 +39,14 @@ def current_trace_id() -> str:
     return "-"
 
 
+def _user_id(request: HttpRequest) -> object:
+    user = getattr(request, "user", None)
+    try:
+        return user.pk if user is not None and user.is_authenticated else "-"
+    except DatabaseError:  # the session could not be read: the line is written all the same
+        return "-"
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -49,8 +59,7 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         duration_ms = (time.perf_counter() - started) * 1000
         response["X-Request-ID"] = request_id
-        user = getattr(request, "user", None)
-        user_id = user.pk if user is not None and user.is_authenticated else "-"
+        user_id = _user_id(request)
         logger.info(
             "request method=%s path=%s status=%s duration_ms=%.1f user_id=%s request_id=%s "
             "trace_id=%s",
@@ -72,5 +81,26 @@ class SentryUserMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        set_user_context(getattr(request, "user", None))
+        try:
+            set_user_context(getattr(request, "user", None))
+        except DatabaseError:
+            pass  # the session cannot be read: untagged; the view's own query answers 503
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view (or DRF, which re-raises what its handler leaves) that fails because the
+    database cannot be reached answers 503 with ``Retry-After``, at once: no 500, no
+    traceback per request. The next request connects again (``CONN_HEALTH_CHECKS``), so
+    the app recovers by itself when the database is back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DatabaseError) and database_unavailable(exception):
+            return database_unavailable_response(exception)
+        return None
