@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
@@ -22,12 +24,73 @@ REQUEST_LOGGER = "sih28.requests"
 
 
 def rotating_file_handler(*, filename: str, **options: Any) -> RotatingFileHandler:
-    """A UTF-8 ``RotatingFileHandler`` for ``filename``, creating its folder first.
+    """A UTF-8 :class:`DiskFullTolerantHandler` for ``filename``, creating its folder first.
 
     ``logging.config.dictConfig`` calls this (the ``"()"`` factory key) when logging is
     configured, so reading the settings creates nothing on disk."""
     Path(filename).parent.mkdir(parents=True, exist_ok=True)
-    return RotatingFileHandler(filename, encoding="utf-8", **options)
+    return DiskFullTolerantHandler(filename, encoding="utf-8", **options)
+
+
+class DiskFullTolerantHandler(RotatingFileHandler):
+    """A ``RotatingFileHandler`` that survives a full (or read-only, or failing) disk.
+
+    logging's own answer to a write error is a traceback on stderr for every record. Here
+    a record that cannot be written (any ``OSError``: ``ENOSPC``, a quota, ``EROFS``,
+    ``EIO``) is dropped, the file is closed, and nothing is tried for ``retry_s``; then the
+    file is opened again. One line on stderr says so when it starts, once a minute while
+    it lasts (with the count dropped) and when writing works again. Requests are served
+    throughout: the request line is the only thing lost.
+    """
+
+    retry_s = 10.0
+    notice_every_s = 60.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_at = 0.0
+        self.dropped = 0
+        self.failures = 0
+        self.last_notice = 0.0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if time.monotonic() < self.retry_at:
+            self.dropped += 1
+            return
+        failures = self.failures
+        super().emit(record)
+        if self.dropped and self.failures == failures:
+            self._notice(f"writable again; {self.dropped} records were dropped meanwhile")
+            self.dropped = 0
+            self.last_notice = 0.0
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            super().handleError(record)
+            return
+        self.failures += 1
+        self.dropped += 1
+        self.retry_at = time.monotonic() + self.retry_s
+        stream, self.stream = self.stream, None  # type: ignore[assignment]
+        if stream is not None:
+            try:
+                stream.close()  # flushing the rest fails too; the file is closed all the same
+            except OSError:
+                pass
+        if time.monotonic() - self.last_notice >= self.notice_every_s:
+            self.last_notice = time.monotonic()
+            self._notice(
+                f"cannot be written ({exc.strerror or exc}); {self.dropped} records dropped "
+                f"so far, retrying every {self.retry_s:.0f} s"
+            )
+
+    def _notice(self, text: str) -> None:
+        try:
+            sys.stderr.write(f"sih28.logs: {self.baseFilename} {text}\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass  # stderr is gone too: nothing left to tell
 
 
 # Every C0 and C1 control character except tab (DEL included), the Unicode line and
