@@ -43,7 +43,7 @@ class DiskFullTolerantHandler(RotatingFileHandler):
     throughout: the request line is the only thing lost.
     """
 
-    retry_s = 10.0
+    retry_s = 5.0
     notice_every_s = 60.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -137,3 +137,13 @@ class RequestLinesOrWarnings(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.name == REQUEST_LOGGER or record.levelno >= logging.WARNING
+
+
+class NotServiceUnavailable(logging.Filter):
+    """On ``django.request``: drop the "Service Unavailable: <path>" record Django writes
+    for every 503. A 503 is a degraded mode the app chose (database or Redis unreachable),
+    already warned about once a minute and on the request line; at ERROR per request it
+    would flood the log and Sentry while an outage lasts. Errors with a traceback pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "status_code", None) != 503 or record.exc_info is not None

@@ -242,6 +242,7 @@ LOGGING = {
     "filters": {
         # django.log holds the request lines and every WARNING and ERROR record.
         "request_lines_or_warnings": {"()": "sih28.logs.RequestLinesOrWarnings"},
+        "not_service_unavailable": {"()": "sih28.logs.NotServiceUnavailable"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "line"},
@@ -261,7 +262,12 @@ LOGGING = {
         # One line per request; the file only, the console stays quiet.
         "sih28.requests": {"handlers": ["file"], "level": "INFO", "propagate": False},
         # Django logs 4xx/5xx itself; the request line already records them.
-        "django.request": {"handlers": ["console", "file"], "level": "ERROR", "propagate": False},
+        "django.request": {
+            "handlers": ["console", "file"],
+            "level": "ERROR",
+            "propagate": False,
+            "filters": ["not_service_unavailable"],  # a chosen 503 is not an error
+        },
     },
 }
 

@@ -46,6 +46,7 @@ def test_api_requests_answer_503_while_the_database_is_unreachable(database_down
     warnings = [r for r in caplog.records if "database unreachable" in r.getMessage()]
     assert len(warnings) <= 1  # now and then, not per request
     assert not [r for r in caplog.records if r.exc_info]  # no tracebacks
+    assert not [r for r in caplog.records if r.name == "django.request"]  # no ERROR each
 
 
 def test_pages_answer_503_while_the_database_is_unreachable(client, database_down):
