@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -191,3 +192,34 @@ def test_a_silent_broker_answers_503_within_seconds(silent_redis, settings):
     print(f"silent broker: 503 after {elapsed:.2f} s")
     assert elapsed < 4  # before: 5 s (a 5 s socket timeout)
     assert GenerationJob.objects.get().status == "FAILED"
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
+def test_redis_back_is_used_again_after_the_retry_period(settings, redis_caches, tmp_path, caplog):
+    from django.core.cache import cache
+
+    from tests.e2e.faults import RedisServer
+
+    redis = RedisServer(tmp_path)
+    redis.start()
+    try:
+        _point_at(settings, redis_caches, redis.port)
+        settings.REDIS_RETRY_AFTER_S = 0.5
+        cache.set("k", "before")
+        assert cache.get("k") == "before"
+        redis.stop()
+        with caplog.at_level(logging.WARNING, logger="sih28.redis_breaker"):
+            assert cache.get("k") is None  # a miss, not an error
+            assert REDIS.is_open()
+            redis.start()  # empty: no persistence
+            assert cache.get("k", "skipped") == "skipped"  # still within the retry period
+            time.sleep(0.6)
+            cache.set("k", "after")
+            assert cache.get("k") == "after"
+        assert not REDIS.is_down()
+        messages = [r.getMessage() for r in caplog.records if r.name == "sih28.redis_breaker"]
+        assert messages[0].startswith("Redis unreachable (ConnectionError)")
+        assert messages[-1].startswith("Redis answers again after ")
+    finally:
+        redis.stop()
+        REDIS.reset()
