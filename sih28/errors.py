@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connections
+from django.db import Error, IntegrityError, InterfaceError, OperationalError, connections
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -92,7 +92,7 @@ def database_unavailable(exc: BaseException | None) -> bool:
     return False
 
 
-def database_unavailable_response(exc: DatabaseError) -> JsonResponse:
+def database_unavailable_response(exc: Error) -> JsonResponse:
     """503 with ``Retry-After``, and a warning at most once a minute (not a traceback per
     request while the database restarts)."""
     global _last_warning
@@ -111,7 +111,7 @@ def json_404(request, exception=None):
 
 def json_500(request):
     exc = sys.exc_info()[1]  # Django calls this while handling the exception
-    if isinstance(exc, DatabaseError) and database_unavailable(exc):
+    if isinstance(exc, Error) and database_unavailable(exc):
         return database_unavailable_response(exc)
     return JsonResponse({"detail": "Internal server error."}, status=500)
 

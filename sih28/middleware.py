@@ -19,7 +19,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import sentry_sdk
-from django.db import DatabaseError
+from django.db import Error as DatabaseFailure
 from django.http import HttpRequest, HttpResponse
 
 from sih28.errors import database_unavailable, database_unavailable_response
@@ -43,7 +43,7 @@ def _user_id(request: HttpRequest) -> object:
     user = getattr(request, "user", None)
     try:
         return user.pk if user is not None and user.is_authenticated else "-"
-    except DatabaseError:  # the session could not be read: the line is written all the same
+    except DatabaseFailure:  # the session could not be read: the line is written all the same
         return "-"
 
 
@@ -83,7 +83,7 @@ class SentryUserMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             set_user_context(getattr(request, "user", None))
-        except DatabaseError:
+        except DatabaseFailure:
             pass  # the session cannot be read: untagged; the view's own query answers 503
         return self.get_response(request)
 
@@ -101,6 +101,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, DatabaseError) and database_unavailable(exception):
+        if isinstance(exception, DatabaseFailure) and database_unavailable(exception):
             return database_unavailable_response(exception)
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -18,23 +18,28 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+REFUSED = OperationalError('connection to server at "127.0.0.1", port 5432 failed')
+CLOSED = InterfaceError("connection already closed")  # not a DatabaseError subclass
+
+
 @pytest.fixture
 def database_down(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OperationalError('connection to server at "127.0.0.1", port 5432 failed')
+    def down(error: Exception = REFUSED) -> None:
+        def refuse(*args, **kwargs):
+            raise error
 
-    def down() -> None:
         monkeypatch.setattr(connection, "cursor", refuse)
         monkeypatch.setattr(connection, "is_usable", lambda: False)
 
     return down
 
 
-def test_api_requests_answer_503_while_the_database_is_unreachable(database_down, caplog):
+@pytest.mark.parametrize("error", [REFUSED, CLOSED], ids=["refused", "closed"])
+def test_api_requests_answer_503_while_the_database_is_unreachable(database_down, caplog, error):
     user = factories.UserFactory(role="staff")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    database_down()
+    database_down(error)
     with caplog.at_level(logging.WARNING):
         responses = [client.get("/api/rooms/") for _ in range(5)]
     for response in responses:
