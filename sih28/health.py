@@ -1,4 +1,8 @@
-"""``/healthz``: is the database answering, and the cache/broker when one is configured."""
+"""``/healthz``: is the database answering, and the cache/broker when one is configured.
+
+200 when every part answers; 503 naming the failing parts otherwise. When only Redis fails
+the app is degraded, not down (docs/operations.md), and the body says what still works.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+DEGRADED = (
+    "Redis is unreachable: reads and sign-in work from the database, throttles are off, "
+    "generating a timetable answers 503 until it is back."
+)
+
 
 def _check_database() -> None:
     with connection.cursor() as cursor:
@@ -17,6 +26,12 @@ def _check_database() -> None:
 
 
 def _check_cache() -> None:
+    if settings.REDIS_URL:
+        # The cache ignores Redis errors (a miss), so ask its connection directly.
+        from django_redis import get_redis_connection
+
+        get_redis_connection("default").ping()
+        return
     key = "healthz:probe"
     cache.set(key, "ok", 10)
     if cache.get(key) != "ok":
@@ -25,8 +40,16 @@ def _check_cache() -> None:
 
 def _check_broker() -> None:
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    timeout = settings.REDIS_TIMEOUT_S
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),  # one try: the answer is "now", not after backoffs
+    )
     try:
         client.ping()
     finally:
@@ -48,11 +71,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
             failing.append(name)
         else:
             results[name] = "ok"
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if not failing else "unavailable",
         "checks": results,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
     }
     if failing:
         body["failing"] = failing
+        if "database" not in failing and settings.REDIS_URL:
+            body["status"] = "degraded"
+            body["degraded"] = DEGRADED
     return JsonResponse(body, status=200 if not failing else 503)

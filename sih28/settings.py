@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sih28.middleware.RequestLogMiddleware",
+    "sih28.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -99,6 +100,11 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A database host that does not answer fails the request in seconds (503), not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT_S", default=3)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: wait for a lock instead of failing at once, and keep connections per request.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -108,6 +114,10 @@ AUTH_USER_MODEL = "academics.User"
 
 # --- Redis: cache and Celery broker ------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis down or silent (docs/operations.md): a cache call waits at most REDIS_TIMEOUT_S, then
+# counts as a miss (throttles fail open), and Redis is skipped for REDIS_RETRY_AFTER_S.
+REDIS_TIMEOUT_S = env.float("REDIS_TIMEOUT_S", default=0.5)
+REDIS_RETRY_AFTER_S = env.float("REDIS_RETRY_AFTER_S", default=3.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -115,8 +125,10 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sih28",
             "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_S,
+                "SOCKET_TIMEOUT": REDIS_TIMEOUT_S,
+                "IGNORE_EXCEPTIONS": True,
+                "CONNECTION_POOL_CLASS": "sih28.redis_breaker.BreakerConnectionPool",
             },
         }
     }
@@ -132,13 +144,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A message that is not acknowledged within this time is redelivered to another worker.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-    "socket_connect_timeout": 3,
-    "socket_timeout": 5,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
+# Queueing a job: one quick retry, then the request answers 503 (not Celery's 3 retries).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 
 # --- Auth, API ---------------------------------------------------------------------------
@@ -250,11 +269,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One record per line: control characters in messages are escaped (sih28.logs).
+        "line": {
+            "class": "sih28.logs.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
     },
     "filters": {
         # django.log holds the request lines and every WARNING and ERROR record.
         "request_lines_or_warnings": {"()": "sih28.logs.RequestLinesOrWarnings"},
+        "not_service_unavailable": {"()": "sih28.logs.NotServiceUnavailable"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "line"},
@@ -274,7 +298,12 @@ LOGGING = {
         # One line per request; the file only, the console stays quiet.
         "sih28.requests": {"handlers": ["file"], "level": "INFO", "propagate": False},
         # Django logs 4xx/5xx itself; the request line already records them.
-        "django.request": {"handlers": ["console", "file"], "level": "ERROR", "propagate": False},
+        "django.request": {
+            "handlers": ["console", "file"],
+            "level": "ERROR",
+            "propagate": False,
+            "filters": ["not_service_unavailable"],  # a chosen 503 is not an error
+        },
     },
 }
 

@@ -17,6 +17,7 @@ from sih28.errors import ApplicationError
 from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS
 from sih28.viewsets import ValuesListMixin
 from timetabling import exports, filters, generation, selectors, serializers, services
+from timetabling.models import JobStatus
 
 
 class _ExportNegotiation(DefaultContentNegotiation):
@@ -36,6 +37,12 @@ class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
     read_roles = MANAGERS
     write_roles = MANAGERS
 
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        if self.action in ("list", "retrieve"):
+            # No job shows RUNNING for ever after its run died, with or without beat.
+            generation.generation_jobs_mark_stale()
+
     def _job_response(self, job_id: int, code: int = status.HTTP_200_OK) -> Response:
         job = selectors.job_list().get(pk=job_id)
         return Response(serializers.GenerationJobSerializer(job).data, status=code)
@@ -50,11 +57,25 @@ class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
         job = generation.generation_job_create(user=request.user, **data.validated_data)
         return self._job_response(job.pk, status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses=serializers.GenerationJobSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: serializers.GenerationJobSerializer,
+            202: serializers.GenerationJobSerializer,
+        },
+        description=(
+            "200: the job is CANCELLED now (it was pending, or its run had died). 202: its "
+            "run was asked to stop and will end it CANCELLED within about a second; the job "
+            "is still RUNNING with `cancel_requested`. 409: the job had already finished."
+        ),
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         job = generation.generation_job_cancel(job_id=self.get_object().pk, user=request.user)
-        return self._job_response(job.pk)
+        accepted = job.status == JobStatus.RUNNING
+        return self._job_response(
+            job.pk, status.HTTP_202_ACCEPTED if accepted else status.HTTP_200_OK
+        )
 
     @extend_schema(request=None, responses=serializers.GenerationJobSerializer)
     @action(detail=True, methods=["post"])

@@ -208,7 +208,7 @@ def test_cancel_stops_a_job_a_worker_is_solving(celery_worker):
         "started solving",
     )
     asked = time.monotonic()
-    assert client.post(f"/api/generation-jobs/{job_id}/cancel/").status_code == 200
+    assert client.post(f"/api/generation-jobs/{job_id}/cancel/").status_code == 202
     job = _wait_for(job_id, lambda j: j.status in generation.FINISHED_STATUSES, 15, "stopped")
     assert job.status == JobStatus.CANCELLED
     assert time.monotonic() - asked < 6

@@ -28,6 +28,9 @@ CALLS: dict[str, Callable[[int], object]] = {
     "restart": lambda pk: states.job_restart(job_id=pk, seen_beat=T0, task_id="task-2"),
     "request_cancel": lambda pk: states.job_request_cancel(job_id=pk),
     "cancel": lambda pk: states.job_cancel(job_id=pk),
+    "cancel_vanished": lambda pk: states.job_cancel_vanished(
+        job_id=pk, seen_beat=T0, error="its run had stopped"
+    ),
     "stop": lambda pk: states.job_stop(job_id=pk, token=T0),
     "complete": lambda pk: states.job_complete(job_id=pk, token=T0, progress={"phase": "done"}),
     "fail": lambda pk: states.job_fail(job_id=pk, token=T0, error="it broke"),
@@ -48,6 +51,9 @@ EFFECTS: dict[str, Callable[[GenerationJob], bool]] = {
         j.cancel_requested
         and j.finished_at is not None
         and j.error == "Cancelled before it started."
+    ),
+    "cancel_vanished": lambda j: (
+        j.cancel_requested and j.finished_at is not None and j.error == "its run had stopped"
     ),
     "stop": lambda j: j.finished_at is not None and "Cancelled on request" in j.error,
     "complete": lambda j: j.finished_at is not None and j.progress == {"phase": "done"},
@@ -113,6 +119,7 @@ def test_a_move_from_a_wrong_state_is_refused_and_changes_nothing(name, status):
         ("fail", {"started_at": T0 + dt.timedelta(seconds=1)}),
         ("stop", {"started_at": T0 + dt.timedelta(seconds=1)}),
         ("abandon", {"heartbeat_at": T0 + dt.timedelta(seconds=1)}),  # it beat meanwhile
+        ("cancel_vanished", {"heartbeat_at": T0 + dt.timedelta(seconds=1)}),
         ("restart", {"heartbeat_at": T0 + dt.timedelta(seconds=1)}),
     ],
 )

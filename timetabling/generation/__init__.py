@@ -20,13 +20,10 @@ from timetabling.generation.lease import FINISHED_STATUSES
 from timetabling.generation.metrics import JobMetrics, PenaltyCount
 from timetabling.generation.params import JobParams
 from timetabling.generation.problem import GenerationInput, generation_problem_build
-from timetabling.generation.publish import (
-    generation_job_cancel,
-    generation_jobs_mark_stale,
-    timetable_publish,
-)
+from timetabling.generation.publish import generation_job_cancel, timetable_publish
 from timetabling.generation.run import generation_job_run
 from timetabling.generation.scope import scope_batch_ids
+from timetabling.generation.stale import generation_jobs_mark_stale
 from timetabling.generation.states import MOVES, TransitionRefused
 
 __all__ = [

@@ -13,9 +13,11 @@ from django.db import connection, transaction
 from academics.models import Batch, Department, Offering
 from sih28.errors import ApplicationError, ConflictError, ServiceUnavailableError
 from sih28.permissions import is_manager
+from sih28.redis_breaker import REDIS
 from timetabling.generation import states
 from timetabling.generation.params import JobParams
 from timetabling.generation.scope import scope_batch_ids
+from timetabling.generation.stale import generation_jobs_mark_stale
 from timetabling.models import ACTIVE_STATUSES, GenerationJob, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -112,6 +114,13 @@ def generation_job_create(
         if batch_obj is None:
             raise ApplicationError(f"Unknown batch {batch!r}.", extra={"batch": batch})
     label = GenerationJob(semester=semester, department=dept_obj, batch=batch_obj).scope_label
+    if enqueue and _broker_known_down():
+        raise ServiceUnavailableError(
+            "The task queue (Redis) is unreachable, so the timetable cannot be generated now; "
+            "try again when it is back. Reading timetables and data still works."
+        )
+    # A job whose run died must not block its scope (409) forever where no beat runs.
+    generation_jobs_mark_stale()
 
     with transaction.atomic():
         _lock_job_creation()
@@ -151,6 +160,14 @@ def generation_job_create(
 #: this package names the task instead of importing it (``TimetablingConfig.ready``
 #: registers it in every process).
 GENERATE_TASK = "timetabling.tasks.generate_timetable_task"
+
+
+def _broker_known_down() -> bool:
+    """Redis (the broker is the cache's Redis) failed moments ago: answer 503 at once
+    instead of making the request wait for the broker's timeouts (``sih28.redis_breaker``)."""
+    from sih28.celery import app
+
+    return not app.conf.task_always_eager and REDIS.is_open()
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:

@@ -1,14 +1,12 @@
-"""Acting on a job from outside its run: cancel it, publish it, fail the stale ones."""
+"""Acting on a job from outside its run: cancel it, publish it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from timetabling.generation import states
@@ -21,16 +19,50 @@ logger = logging.getLogger(__name__)
 
 
 def generation_job_cancel(*, job_id: int, user: Any) -> GenerationJob:
-    """Cancel a PENDING job at once, or ask a RUNNING one to stop (its solver stops within
-    about a second and the job ends CANCELLED). A finished job cannot be cancelled:
-    ``TransitionRefused`` (409)."""
+    """Cancel a job; the job returned says what really happened.
+
+    - PENDING: ``cancel``, CANCELLED at once.
+    - RUNNING, its run alive: ``request_cancel``; the job is still RUNNING with
+      ``cancel_requested`` and its run makes ``stop`` within about a second (the API
+      answers 202, not 200).
+    - RUNNING, its run gone (no heartbeat for ``GENERATION_HEARTBEAT_TIMEOUT_S``: the
+      process died, and in embedded mode nothing else would ever end it):
+      ``cancel_vanished``, CANCELLED at once. A request to a dead run is never accepted
+      as if someone would act on it.
+    - Finished: ``TransitionRefused`` (409) naming the state it is in.
+    """
     check_manager(user)
     try:
         states.job_cancel(job_id=job_id)
     except states.TransitionRefused as refused:
         if refused.current != JobStatus.RUNNING:
             raise
-        states.job_request_cancel(job_id=job_id)
+    else:
+        return GenerationJob.objects.get(pk=job_id)
+    timeout = settings.GENERATION_HEARTBEAT_TIMEOUT_S
+    beat = (
+        GenerationJob.objects.filter(pk=job_id)
+        .values_list("heartbeat_at", "started_at", "created_at", named=True)
+        .get()
+    )
+    last_seen = beat.heartbeat_at or beat.started_at or beat.created_at
+    if (timezone.now() - last_seen).total_seconds() >= timeout:
+        try:
+            states.job_cancel_vanished(
+                job_id=job_id,
+                seen_beat=beat.heartbeat_at,
+                error=(
+                    f"Cancelled; its run had already stopped (no heartbeat since "
+                    f"{when(last_seen)}, more than {timeout} s). Nothing was saved."
+                ),
+            )
+        except states.TransitionRefused as late:
+            if late.current != JobStatus.RUNNING:
+                raise
+            # it beat meanwhile: the run is alive after all, so ask it to stop
+        else:
+            return GenerationJob.objects.get(pk=job_id)
+    states.job_request_cancel(job_id=job_id)
     return GenerationJob.objects.get(pk=job_id)
 
 
@@ -54,52 +86,3 @@ def timetable_publish(*, job_id: int, user: Any) -> GenerationJob:
     )
     job.slots.update(active=True)
     return job
-
-
-def generation_jobs_mark_stale(*, now: dt.datetime | None = None) -> list[int]:
-    """Fail every RUNNING job whose worker stopped beating for the heartbeat timeout
-    (``abandon``) and every PENDING job no worker picked up within the pending timeout
-    (``expire``). Returns their ids."""
-    now = now or timezone.now()
-    timeout = settings.GENERATION_HEARTBEAT_TIMEOUT_S
-    hb_cutoff = now - dt.timedelta(seconds=timeout)
-    failed: list[int] = []
-    running = GenerationJob.objects.filter(status=JobStatus.RUNNING).filter(
-        Q(heartbeat_at__lt=hb_cutoff)
-        | Q(heartbeat_at__isnull=True, started_at__lt=hb_cutoff)
-        | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=hb_cutoff)
-    )
-    for row in running.values_list("pk", "heartbeat_at", "started_at", named=True):
-        last_seen = when(row.heartbeat_at or row.started_at)
-        try:
-            states.job_abandon(
-                job_id=row.pk,
-                seen_beat=row.heartbeat_at,
-                now=now,
-                error=(
-                    f"Worker vanished: no heartbeat since {last_seen}"
-                    f" (more than {timeout} s). Nothing was saved; generate again."
-                ),
-            )
-        except states.TransitionRefused:
-            continue  # it beat, finished or was taken over meanwhile
-        failed.append(row.pk)
-    pending_cutoff = now - dt.timedelta(seconds=settings.GENERATION_PENDING_TIMEOUT_S)
-    for job in GenerationJob.objects.filter(
-        status=JobStatus.PENDING, created_at__lt=pending_cutoff
-    ).only("pk", "created_at"):
-        try:
-            states.job_expire(
-                job_id=job.pk,
-                now=now,
-                error=(
-                    f"No worker picked the job up since {when(job.created_at)}: is a Celery worker "
-                    f"running? Generate again."
-                ),
-            )
-        except states.TransitionRefused:
-            continue  # picked up or cancelled meanwhile
-        failed.append(job.pk)
-    for pk in failed:
-        logger.warning("generation job %s marked FAILED as stale", pk)
-    return failed

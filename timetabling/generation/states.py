@@ -59,6 +59,14 @@ MOVES: dict[str, Move] = {
             "cancel", frozenset({_P}), _X, _CANCEL_REFUSAL, writes=f"`cancel_requested`, {_ENDED}"
         ),
         Move(
+            "cancel_vanished",
+            frozenset({_R}),
+            _X,
+            _CANCEL_REFUSAL,
+            guard=_SILENT,
+            writes=f"`cancel_requested`, {_ENDED}",
+        ),
+        Move(
             "stop", frozenset({_R}), _X, "only a running job can stop", guard=_LEASE, writes=_ENDED
         ),
         Move(
@@ -144,6 +152,19 @@ def job_cancel(*, job_id: int) -> None:
         cancel_requested=True,
         finished_at=timezone.now(),
         error="Cancelled before it started.",
+    )
+
+
+def job_cancel_vanished(*, job_id: int, seen_beat: dt.datetime | None, error: str) -> None:
+    """RUNNING -> CANCELLED: cancelled after its run vanished (its heartbeat stayed at
+    ``seen_beat``), so no run is left to make ``stop``."""
+    _move(
+        "cancel_vanished",
+        job_id,
+        {"heartbeat_at": seen_beat},
+        cancel_requested=True,
+        finished_at=timezone.now(),
+        error=error,
     )
 
 
