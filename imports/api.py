@@ -21,6 +21,10 @@ from sih28.errors import ApplicationError
 from sih28.permissions import ADMIN
 
 
+def _problems(errors: dict) -> list[str]:
+    return [f"{field}: {message}" for field, messages in errors.items() for message in messages]
+
+
 class InstitutionImportView(APIView):
     read_roles = write_roles = frozenset({ADMIN})  # checked by sih28.permissions.RolePermission
     parser_classes = [MultiPartParser, FormParser]
@@ -40,7 +44,12 @@ class InstitutionImportView(APIView):
                 f"unknown file field {', '.join(unknown)}; one file per kind: {', '.join(KINDS)}"
             )
         form = ImportUploadSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        if not form.is_valid():
+            # The documented 400 of this operation: a detail and every problem as a line.
+            raise ApplicationError(
+                "invalid upload; nothing was imported",
+                extra={"errors": _problems(form.errors)},
+            )
         files = {
             kind: form.validated_data[kind]
             for kind in KINDS

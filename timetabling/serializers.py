@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from academics.models import Day
 from timetabling.generation import JobMetrics
 from timetabling.models import Attendance, AttendanceStatus, GenerationJob, TimetableSlot
 
@@ -49,9 +51,11 @@ class JobMetricsSerializer(serializers.Serializer):
 
 
 class GenerationJobSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    batch = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Null for a job of the whole institution (or of a department), and for a job started by
+    # a command rather than a user.
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    batch = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     scope = serializers.CharField(source="scope_label", read_only=True)
     published = serializers.SerializerMethodField()
     metrics = serializers.SerializerMethodField()
@@ -99,7 +103,13 @@ class GenerationJobCreateSerializer(serializers.Serializer):
         max_length=32, required=False, allow_null=True, allow_blank=True
     )
     batch = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
-    time_limit_s = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    time_limit_s = serializers.IntegerField(
+        min_value=1,
+        max_value=settings.GENERATION_MAX_TIME_LIMIT_S,
+        required=False,
+        allow_null=True,
+        help_text="Seconds the solver may take (default GENERATION_TIME_LIMIT_S).",
+    )
     stay_close = serializers.BooleanField(required=False, default=False)
     term_start = serializers.DateField(required=False, allow_null=True)
     term_end = serializers.DateField(required=False, allow_null=True)
@@ -167,6 +177,20 @@ class AttendanceMarkSerializer(serializers.Serializer):
     slot = serializers.IntegerField(min_value=1)
     date = serializers.DateField()
     entries = AttendanceEntrySerializer(many=True, allow_empty=False)
+
+
+class ExportRowSerializer(serializers.Serializer):
+    """One session of ``export?format=json`` (``timetabling.exports.json_rows``)."""
+
+    batch = serializers.CharField()
+    subject = serializers.CharField()
+    faculty = serializers.CharField(help_text="The teacher's employee_id.")
+    room = serializers.CharField()
+    day = serializers.ChoiceField(choices=Day.labels)
+    period = serializers.IntegerField(min_value=1, help_text="The first period.")
+    length = serializers.IntegerField(min_value=1, help_text="Periods the session takes.")
+    start = serializers.CharField(allow_null=True, help_text="HH:MM; null if the grid lacks it.")
+    end = serializers.CharField(allow_null=True, help_text="HH:MM; null if the grid lacks it.")
 
 
 class FacultyWorkloadSerializer(serializers.Serializer):
