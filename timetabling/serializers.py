@@ -51,8 +51,8 @@ class JobMetricsSerializer(serializers.Serializer):
 
 
 class GenerationJobSerializer(serializers.ModelSerializer):
-    # Null for a job of the whole institution (or of a department), and for a job started by
-    # a command rather than a user.
+    # Null unless the job's scope names a department or a batch, and (creator) for a job
+    # started by a command rather than a user.
     department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     batch = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
