@@ -11,6 +11,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 from sih28.wsgi import application
+from timetabling.generation import JobMetrics, PenaltyCount
 
 #: Seed of the fuzz run and its examples per operation and phase (raise it locally for a
 #: deeper search: the run grows in proportion).
@@ -34,3 +35,29 @@ SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application,
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Token {token}"}
+
+
+def sample_metrics() -> dict:
+    """A completed job's metrics as a run writes them, with every nullable value null."""
+    return JobMetrics(
+        status="FEASIBLE",
+        hard_violations=0,
+        hard_by_kind={},
+        penalties={"isolated_periods": PenaltyCount(count=2, weight=3)},
+        soft_penalty=6,
+        objective=None,
+        bound=None,
+        variables=10,
+        constraints=20,
+        solve_time_s=0.5,
+        time_to_first_feasible_s=None,
+        classes=1,
+        sessions=3,
+        slots=3,
+        fixed_sessions=0,
+        stay_close=False,
+        moved=None,
+        previous_sessions=0,
+        build_time_s=0.1,
+        save_time_s=0.1,
+    ).as_json()

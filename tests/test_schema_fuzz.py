@@ -23,16 +23,19 @@ from rest_framework.authtoken.models import Token
 
 from sih28.celery import app as celery_app
 from tests import factories
-from tests.openapi import MAX_EXAMPLES, SCHEMA, SEED, auth
+from tests.openapi import MAX_EXAMPLES, SCHEMA, SEED, auth, sample_metrics
 
 
 @pytest.fixture
 def small_world(transactional_db):
     """One of each record, so that lists and details return real rows to check: a completed
-    job of the whole institution (no department, batch or creator), its slot, an attendance
-    record, a period of the grid and a faculty unavailability."""
+    job of the whole institution (no department, batch or creator) with its metrics, its
+    slot, an attendance record, a period of the grid and a faculty unavailability."""
     job = factories.GenerationJobFactory(
-        status="COMPLETED", term_start=dt.date(2026, 1, 5), term_end=dt.date(2026, 5, 29)
+        status="COMPLETED",
+        metrics=sample_metrics(),
+        term_start=dt.date(2026, 1, 5),
+        term_end=dt.date(2026, 5, 29),
     )
     slot = factories.TimetableSlotFactory(job=job)
     factories.AttendanceFactory(slot=slot, student__batch=slot.batch)

@@ -11,7 +11,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from tests import factories
-from tests.openapi import SCHEMA, auth
+from tests.openapi import SCHEMA, auth, sample_metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,14 @@ def test_a_job_of_the_whole_institution_started_by_a_command_matches_the_schema(
     body = answer.json()
     assert (body["department"], body["batch"], body["created_by"]) == (None, None, None)
     assert call(token, "/api/generation-jobs/").json()["count"] == 1
+
+
+def test_a_completed_jobs_metrics_match_the_schema(token):
+    job = factories.GenerationJobFactory(status="COMPLETED", metrics=sample_metrics())
+    answer = call(token, "/api/generation-jobs/{id}/", path_parameters={"id": job.pk})
+    metrics = answer.json()["metrics"]
+    assert (metrics["objective"], metrics["moved"]) == (None, None)
+    assert metrics["penalties"] == {"isolated_periods": {"count": 2, "weight": 3}}
 
 
 def test_times_of_day_match_the_schema_both_ways(token):
