@@ -28,6 +28,10 @@ class UploadParser(parsers.MultiPartParser):
     limit_setting = "IMPORT_MAX_UPLOAD_BYTES"
 
 
+def _problems(errors: dict) -> list[str]:
+    return [f"{field}: {message}" for field, messages in errors.items() for message in messages]
+
+
 class InstitutionImportView(APIView):
     read_roles = write_roles = frozenset({ADMIN})  # checked by sih28.permissions.RolePermission
     parser_classes = [UploadParser, FormParser]  # form bodies: Django caps them
@@ -58,7 +62,12 @@ class InstitutionImportView(APIView):
                 "(combine the rows into one file)"
             )
         form = ImportUploadSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        if not form.is_valid():
+            # The documented 400 of this operation: a detail and every problem as a line.
+            raise ApplicationError(
+                "invalid upload; nothing was imported",
+                extra={"errors": _problems(form.errors)},
+            )
         files = {
             kind: form.validated_data[kind]
             for kind in KINDS

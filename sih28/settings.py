@@ -202,6 +202,8 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # A time of day is HH:MM or HH:MM:SS, no offset (sih28.schema.ClockTimeScheme says so).
+    "TIME_INPUT_FORMATS": ["%H:%M", "%H:%M:%S"],
 }
 
 # Counts of at least this many rows are cached this long (see sih28.pagination; 0 turns the
@@ -221,9 +223,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sih28.schema.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "timetabling.models.JobStatus",
         "AttendanceStatusEnum": "timetabling.models.AttendanceStatus",
+        "DayEnum": "academics.models.Day",
+        "DayNameEnum": "academics.models.Day.labels",
     },
 }
 

@@ -6,15 +6,17 @@ from django.conf import settings
 from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from sih28.errors import ApplicationError
 from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS
+from sih28.schema import ERROR_RESPONSE
 from sih28.viewsets import ValuesListMixin
 from timetabling import exports, filters, generation, selectors, serializers, services
 from timetabling.models import JobStatus
@@ -49,7 +51,12 @@ class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=serializers.GenerationJobCreateSerializer,
-        responses={202: serializers.GenerationJobSerializer},
+        responses={
+            202: serializers.GenerationJobSerializer,
+            503: OpenApiResponse(
+                ERROR_RESPONSE, description="The task queue is unreachable; the job is FAILED."
+            ),
+        },
     )
     def create(self, request: Request) -> Response:
         data = serializers.GenerationJobCreateSerializer(data=request.data)
@@ -90,8 +97,7 @@ class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
         responses={
             (200, "text/csv"): OpenApiTypes.STR,
             (200, "text/calendar"): OpenApiTypes.STR,
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            400: OpenApiTypes.OBJECT,
+            (200, "application/json"): serializers.ExportRowSerializer(many=True),
         },
     )
     @action(
@@ -142,9 +148,19 @@ class AttendanceViewSet(
     def get_queryset(self):
         return selectors.attendance_list(user=self.request.user)
 
+    @property
+    def pagination_class(self):
+        """Lists are paginated; marking answers with every record it wrote, as a plain list
+        (DRF's per-action ``pagination_class``, which the schema follows too)."""
+        return None if self.action == "create" else api_settings.DEFAULT_PAGINATION_CLASS
+
     @extend_schema(
+        filters=False,
         request=serializers.AttendanceMarkSerializer,
-        responses=serializers.AttendanceSerializer(many=True),
+        responses={
+            201: serializers.AttendanceSerializer(many=True),
+            404: OpenApiResponse(ERROR_RESPONSE, description="No such timetable slot."),
+        },
     )
     def create(self, request: Request) -> Response:
         data = serializers.AttendanceMarkSerializer(data=request.data)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from academics import limits
+from academics.models import Day
 from sih28.bounds import INT64_MAX
 from timetabling.generation import JobMetrics
 from timetabling.models import Attendance, AttendanceStatus, GenerationJob, TimetableSlot
@@ -51,9 +53,11 @@ class JobMetricsSerializer(serializers.Serializer):
 
 
 class GenerationJobSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    batch = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Null unless the job's scope names a department or a batch, and (creator) for a job
+    # started by a command rather than a user.
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    batch = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     scope = serializers.CharField(source="scope_label", read_only=True)
     published = serializers.SerializerMethodField()
     metrics = serializers.SerializerMethodField()
@@ -103,9 +107,12 @@ class GenerationJobCreateSerializer(serializers.Serializer):
         max_length=32, required=False, allow_null=True, allow_blank=True
     )
     batch = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
-    # The service checks the configured maximum; this bound only keeps the number sane.
     time_limit_s = serializers.IntegerField(
-        min_value=1, max_value=7 * 24 * 3600, required=False, allow_null=True
+        min_value=1,
+        max_value=settings.GENERATION_MAX_TIME_LIMIT_S,
+        required=False,
+        allow_null=True,
+        help_text="Seconds the solver may take (default GENERATION_TIME_LIMIT_S).",
     )
     stay_close = serializers.BooleanField(required=False, default=False)
     term_start = serializers.DateField(required=False, allow_null=True)
@@ -176,6 +183,20 @@ class AttendanceMarkSerializer(serializers.Serializer):
     entries = AttendanceEntrySerializer(
         many=True, allow_empty=False, max_length=limits.MAX_BATCH_SIZE
     )
+
+
+class ExportRowSerializer(serializers.Serializer):
+    """One session of ``export?format=json`` (``timetabling.exports.json_rows``)."""
+
+    batch = serializers.CharField()
+    subject = serializers.CharField()
+    faculty = serializers.CharField(help_text="The teacher's employee_id.")
+    room = serializers.CharField()
+    day = serializers.ChoiceField(choices=Day.labels)
+    period = serializers.IntegerField(min_value=1, help_text="The first period.")
+    length = serializers.IntegerField(min_value=1, help_text="Periods the session takes.")
+    start = serializers.CharField(allow_null=True, help_text="HH:MM; null if the grid lacks it.")
+    end = serializers.CharField(allow_null=True, help_text="HH:MM; null if the grid lacks it.")
 
 
 class FacultyWorkloadSerializer(serializers.Serializer):
