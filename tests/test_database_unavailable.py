@@ -10,7 +10,7 @@ import logging
 
 import pytest
 from django.db import InterfaceError, OperationalError, connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -38,7 +38,7 @@ def database_down(monkeypatch):
 def test_api_requests_answer_503_while_the_database_is_unreachable(database_down, caplog, error):
     user = factories.UserFactory(role="staff")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     database_down(error)
     with caplog.at_level(logging.WARNING):
         responses = [client.get("/api/rooms/") for _ in range(5)]
@@ -73,6 +73,6 @@ def test_a_query_the_database_refuses_is_not_taken_for_an_outage(monkeypatch):
     monkeypatch.setattr(api.RoomViewSet, "list", broken)
     user = factories.UserFactory(role="staff")
     client = APIClient(raise_request_exception=False)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     response = client.get("/api/rooms/")
     assert response.status_code == 500

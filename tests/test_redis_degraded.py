@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from sih28.celery import app as celery_app
@@ -35,7 +35,7 @@ def redis_caches(tmp_path_factory) -> dict:
     """``settings.CACHES`` as the settings module builds it when ``REDIS_URL`` is set."""
     result = _settings_probe(
         {
-            "SECRET_KEY": "k",
+            "SECRET_KEY": "test-only-secret-key-not-for-production-0123456789abcdef",
             "REDIS_URL": "redis://127.0.0.1:1/0",
             "LOG_DIR": str(tmp_path_factory.mktemp("logs")),
         },
@@ -96,7 +96,7 @@ def redis_silent(settings, redis_caches, silent_redis) -> Iterator[None]:
 def _token_client(role: str = "staff") -> APIClient:
     user = factories.UserFactory(role=role)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 

@@ -19,7 +19,7 @@ import datetime as dt
 
 import pytest
 from hypothesis import HealthCheck, seed, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from sih28.celery import app as celery_app
 from tests import factories
@@ -59,7 +59,7 @@ def _token(role: str, small_world) -> str:
     user = factories.UserFactory(role=role, username=f"fuzz-{role}")
     if role == "student":
         factories.StudentFactory(user=user, batch=small_world.batch)
-    return Token.objects.create(user=user).key
+    return AuthToken.objects.create(user=user)[1]
 
 
 @pytest.fixture

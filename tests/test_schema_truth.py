@@ -8,7 +8,7 @@ documented), so a schema that says less or other than the API does fails here.
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from tests import factories
 from tests.openapi import SCHEMA, auth, sample_metrics
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def token(admin_user) -> str:
-    return Token.objects.create(user=admin_user).key
+    return AuthToken.objects.create(user=admin_user)[1]
 
 
 def call(token: str, path: str, method: str = "GET", **parts):
