@@ -88,18 +88,24 @@ def _error(description: str, component: str = ERROR) -> dict:
     }
 
 
-def _bound_pages(operation: dict) -> bool:
-    """State the pagination parameters' ranges; True if the operation is a paginated list."""
-    paginated = False
+def _allow_empty_filters(operation: dict) -> None:
+    """An empty filter value (``?date_to=``, as an HTML form sends it) means "no filter" in
+    django-filter: say so, so the schema's format applies only to values that are given."""
     for parameter in operation.get("parameters", []):
-        if parameter.get("in") != "query":
-            continue
-        if parameter["name"] == StandardPagination.page_query_param:
-            parameter["schema"]["minimum"] = 1
-            paginated = True
-        elif parameter["name"] == StandardPagination.page_size_query_param:
-            parameter["schema"].update(minimum=1, maximum=StandardPagination.max_page_size)
-    return paginated
+        if parameter.get("in") == "query" and parameter["name"] not in _PAGING:
+            parameter["allowEmptyValue"] = True
+
+
+_PAGING = {StandardPagination.page_query_param, StandardPagination.page_size_query_param}
+
+
+def _bound_pages(operation: dict) -> bool:
+    """True if the operation is a paginated list (the paginator states its parameters'
+    ranges itself: ``StandardPagination.get_schema_operation_parameters``)."""
+    return any(
+        parameter.get("in") == "query" and parameter["name"] == StandardPagination.page_query_param
+        for parameter in operation.get("parameters", [])
+    )
 
 
 def _errors_of(path: str, method: str, operation: dict) -> dict[str, dict]:
@@ -132,6 +138,7 @@ def document_error_responses(result: dict, generator, request, public) -> dict:
         components.setdefault(name, component)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
+            _allow_empty_filters(operation)
             responses = operation.setdefault("responses", {})
             for code, response in _errors_of(path, method, operation).items():
                 responses.setdefault(code, response)
