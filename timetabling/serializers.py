@@ -103,9 +103,10 @@ class GenerationJobCreateSerializer(serializers.Serializer):
         max_length=32, required=False, allow_null=True, allow_blank=True
     )
     batch = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
-    # The service checks the configured maximum; this bound only keeps the number sane.
+    # The service checks GENERATION_MAX_TIME_LIMIT_S (and says so); this bound only keeps
+    # the number within a 64-bit column.
     time_limit_s = serializers.IntegerField(
-        min_value=1, max_value=7 * 24 * 3600, required=False, allow_null=True
+        min_value=1, max_value=INT64_MAX, required=False, allow_null=True
     )
     stay_close = serializers.BooleanField(required=False, default=False)
     term_start = serializers.DateField(required=False, allow_null=True)
