@@ -13,7 +13,10 @@ from knox.models import AuthToken
 from tests import factories
 from tests.openapi import SCHEMA, auth, sample_metrics
 
-pytestmark = pytest.mark.django_db
+# Requests go through the real WSGI handler, which closes a connection left inside a
+# transaction when the request ends (Django's test client switches that off; this does not),
+# so each test commits its rows instead of running inside one rolled-back transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
