@@ -57,9 +57,14 @@ class TimeGrid:
 
 @dataclass(frozen=True)
 class Room:
+    """A room. ``features`` are tags it has (``computers``); ``unavailable`` are the
+    (day, period) cells it cannot be used in (closed for maintenance)."""
+
     id: int
     kind: RoomKind
     capacity: int
+    features: frozenset[str] = frozenset()
+    unavailable: frozenset[Slot] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,10 @@ class Faculty:
     unavailable: frozenset[Slot] = frozenset()
     max_periods_per_day: int | None = None
     max_periods_per_week: int | None = None
+    max_consecutive: int | None = None  # hard: at most this many teaching periods in a row
+    max_gaps_per_day: int | None = None  # soft: idle periods in a day beyond this count
+    prefer: frozenset[Slot] = frozenset()  # soft: periods the teacher would rather teach in
+    avoid: frozenset[Slot] = frozenset()  # soft: periods the teacher would rather not teach in
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,23 @@ class Batch:
 
     id: int
     size: int
+    # cells outside the batch's shift: none of its classes may touch them (hard)
+    unavailable: frozenset[Slot] = frozenset()
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One session of a class that must be held exactly here.
+
+    ``room`` None lets the solver choose a fitting room. ``reason`` is ``"fixed"`` for a
+    fixed special class of the institution's data and ``"pinned"`` for a session the office
+    pinned on a draft; explanations use it.
+    """
+
+    day: int
+    period: int
+    room: int | None = None
+    reason: str = "pinned"
 
 
 @dataclass(frozen=True)
@@ -95,6 +121,12 @@ class ClassSpec:
     min_days: int = 0
     size: int | None = None  # students attending; defaults to the sum of batch sizes
     unavailable: frozenset[Slot] = frozenset()  # slots where no session may *touch*
+    room_features: frozenset[str] = frozenset()  # tags its room must have (hard)
+    # Classes with the same ``basket`` are the parallel options of one elective basket:
+    # their sessions start at exactly the same (day, period)s, and they share their
+    # batches without clashing among themselves (hard). None: an ordinary class.
+    basket: int | None = None
+    pins: tuple[Pin, ...] = ()  # sessions held exactly there; they count in sessions_per_week
 
 
 @dataclass(frozen=True)
@@ -120,6 +152,18 @@ class Session:
 
 
 @dataclass(frozen=True)
+class StudentLoad:
+    """One student and every class they attend (from batch, subgroups and chosen options).
+
+    Only for the per-student hard check (no student in two sessions at once) of the
+    evaluator and for explanations; the solver keeps students apart through batches.
+    """
+
+    id: int
+    classes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Weights:
     """Weights of the named soft penalties. 0 switches a penalty off.
 
@@ -135,6 +179,9 @@ class Weights:
     long_run: int = 2
     room_capacity: int = 1
     previous_distance: int = 1
+    faculty_gap: int = 1  # per idle period of a teacher's day beyond max_gaps_per_day
+    faculty_avoid: int = 2  # per teaching period in one of the teacher's avoid periods
+    faculty_prefer: int = 1  # per teaching period outside the teacher's prefer periods
 
 
 @dataclass(frozen=True)
@@ -146,12 +193,14 @@ class Problem:
     classes: tuple[ClassSpec, ...]
     fixed: tuple[FixedSession, ...] = ()
     previous: tuple[Session, ...] = ()  # a timetable to stay close to
+    students: tuple[StudentLoad, ...] = ()  # for the per-student hard check only
     weights: Weights = field(default_factory=Weights)
     capacity_is_hard: bool = True
     long_run_limit: int = 3  # faculty teaching more than this many periods in a row
     names: dict[str, dict[int, str]] = field(default_factory=dict, compare=False, hash=False)
     # names: optional display names for explanations, e.g. {"faculty": {3: "CSE1005"},
-    # "batches": {...}, "classes": {...}, "rooms": {...}}
+    # "batches": {...}, "classes": {...}, "rooms": {...}, "baskets": {...}, "students": {...},
+    # "shifts": {batch id: shift code}}
 
 
 @dataclass(frozen=True)
