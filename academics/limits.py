@@ -33,3 +33,49 @@ code_validator = RegexValidator(
 
 def between(low: int, high: int) -> list[MinValueValidator | MaxValueValidator]:
     return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+#: A tag of a room's features or of what a subject needs from its room (``computers``).
+TAG_PATTERN = r"[a-z0-9][a-z0-9_-]*"
+
+tags_validator = RegexValidator(
+    rf"\A(?:{TAG_PATTERN}(?:;{TAG_PATTERN})*)?\Z",
+    "Use ';'-separated tags of lower-case letters, digits, '_' and '-' (computers;projector).",
+    code="invalid_tags",
+)
+
+
+def tags_normalise(text: str) -> str:
+    """``" Computers ;projector;computers"`` -> ``"computers;projector"`` (sorted, unique)."""
+    tags = {t.strip().lower() for t in text.split(";")}
+    return ";".join(sorted(t for t in tags if t))
+
+
+def tags_of(text: str) -> frozenset[str]:
+    """The set of tags in a stored (normalised) tag string."""
+    return frozenset(t for t in text.split(";") if t)
+
+
+def periods_parse(text: str) -> frozenset[int]:
+    """A shift's periods, ``"1-3;6-8"`` -> {1, 2, 3, 6, 7, 8} (1-based).
+
+    Raises ValueError with a message for the user on anything else.
+    """
+    out: set[int] = set()
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        low, sep, high = part.partition("-")
+        try:
+            first = int(low)
+            last = int(high) if sep else first
+        except ValueError:
+            raise ValueError(f"{part!r} is not a period or a range like 1-5") from None
+        if not 1 <= first <= last <= MAX_PERIODS_PER_DAY:
+            raise ValueError(
+                f"{part!r}: periods run from 1 to {MAX_PERIODS_PER_DAY}, first before last"
+            )
+        out.update(range(first, last + 1))
+    if not out:
+        raise ValueError("name at least one period, like 1-5 or 1-3;6-8")
+    return frozenset(out)

@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from knox.models import get_token_model
 
 from academics import limits
-from academics.limits import between, code_validator
+from academics.limits import between, code_validator, tags_validator
 
 
 class Role(models.TextChoices):
@@ -87,6 +87,8 @@ class Room(models.Model):
     capacity = models.PositiveIntegerField(validators=between(1, limits.MAX_ROOM_CAPACITY))
     kind = models.CharField(max_length=16, choices=RoomKind.choices, default=RoomKind.LECTURE)
     building = models.CharField(max_length=100, blank=True, default="")
+    # tags the room has, ";"-separated and normalised by ``limits.tags_normalise``
+    features = models.CharField(max_length=500, blank=True, default="", validators=[tags_validator])
 
     class Meta:
         ordering = ["code"]
@@ -139,6 +141,14 @@ class Faculty(models.Model):
     )
     max_hours_per_day = models.PositiveSmallIntegerField(
         default=4, validators=between(1, limits.MAX_HOURS_PER_DAY)
+    )
+    # hard: at most this many consecutive teaching periods (null: no limit)
+    max_consecutive = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=between(1, limits.MAX_PERIODS_PER_DAY)
+    )
+    # soft: idle periods between the first and last class of a day beyond this count
+    max_gaps_per_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=between(0, limits.MAX_PERIODS_PER_DAY)
     )
     user = models.OneToOneField(
         "academics.User",
@@ -207,6 +217,10 @@ class Subject(models.Model):
     min_days = models.PositiveSmallIntegerField(
         default=0, validators=between(0, limits.MAX_DAYS_PER_WEEK)
     )
+    # tags the room must have, ";"-separated like ``Room.features``
+    room_features = models.CharField(
+        max_length=500, blank=True, default="", validators=[tags_validator]
+    )
 
     class Meta:
         ordering = ["code"]
@@ -247,6 +261,15 @@ class Batch(models.Model):
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="batches")
     semester = models.PositiveSmallIntegerField(validators=between(1, limits.MAX_SEMESTER))
     size = models.PositiveIntegerField(validators=between(1, limits.MAX_BATCH_SIZE))
+    # a subgroup (lab or tutorial group) of ``parent``: its students are the parent's too
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="subgroups"
+    )
+    # the shift whose periods the batch may use (null: every period); a subgroup inherits
+    # its parent's shift
+    shift = models.ForeignKey(
+        "academics.Shift", null=True, blank=True, on_delete=models.PROTECT, related_name="batches"
+    )
 
     class Meta:
         ordering = ["code"]
@@ -260,6 +283,7 @@ class Batch(models.Model):
                 condition=Q(semester__gte=1, semester__lte=limits.MAX_SEMESTER),
                 name="batch_semester_range",
             ),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="batch_not_own_parent"),
         ]
 
     def __str__(self) -> str:
@@ -297,6 +321,14 @@ class Offering(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="offerings")
     faculty = models.ForeignKey(Faculty, on_delete=models.PROTECT, related_name="offerings")
     group = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # set on the offerings an elective basket's option creates, one per batch of the basket
+    basket_option = models.ForeignKey(
+        "academics.BasketOption",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="offerings",
+    )
 
     class Meta:
         ordering = ["batch_id", "subject_id"]
