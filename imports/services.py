@@ -31,11 +31,15 @@ from sih28.sentry import transaction_or_span
 logger = logging.getLogger(__name__)
 
 #: Who runs an import: the ``import_csv`` command, or an upload to ``POST /api/imports/``.
-Origin = Literal["import_csv", "import.upload"]
+Origin = Literal["import_csv", "import.upload", "import.console"]
 COMMAND: Origin = "import_csv"
 UPLOAD: Origin = "import.upload"
+CONSOLE: Origin = "import.console"
 #: How each origin turns updates on, for "already exists (... to change it)".
-UPDATE_HINTS: dict[Origin, str] = {UPLOAD: "send the field update=true"}
+UPDATE_HINTS: dict[Origin, str] = {
+    UPLOAD: "send the field update=true",
+    CONSOLE: 'tick "Update rows that exist"',
+}
 
 IN_QUERY_MAX = 2000  # up to this many keys are looked up with ``key__in``; else a scan
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/login/", throttled_login(admin.site.login)),
     path("admin/", admin.site.urls),
     path("timetable/", include("timetabling.page_urls")),
+    path("office/", include("imports.console_urls")),
+    path("office/", include("timetabling.console_urls")),
     path("api/", include("timetabling.urls")),
     path("api/", include("imports.urls")),
     path("api/", include("academics.urls")),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from academics.models import Batch, Department, Offering
 from sih28.errors import ApplicationError, ConflictError, ServiceUnavailableError
@@ -77,6 +78,7 @@ def generation_job_create(
     term_start: dt.date | None = None,
     term_end: dt.date | None = None,
     enqueue: bool = True,
+    background: bool = False,
 ) -> GenerationJob:
     """Create a PENDING job for a scope and (``enqueue``) queue it for a Celery worker.
 
@@ -85,7 +87,8 @@ def generation_job_create(
     scope, ``ConflictError`` (409) when an active job already covers an overlapping scope
     and ``ServiceUnavailableError`` (503) when the task broker cannot be reached; in that
     case the job is marked FAILED. Without a broker (embedded mode) the task runs in-process
-    before this returns.
+    before this returns, or, with ``background`` (the console, which shows the job's progress
+    while it runs), in a thread of this process after it returns.
     """
     check_manager(user)
     department = (department or "").strip() or None
@@ -151,7 +154,7 @@ def generation_job_create(
             term_end=term_end,
         )
         if enqueue:
-            transaction.on_commit(partial(_enqueue, job.pk, limit))
+            transaction.on_commit(partial(_enqueue, job.pk, limit, background=background))
     job.refresh_from_db()
     return job
 
@@ -160,6 +163,17 @@ def generation_job_create(
 #: this package names the task instead of importing it (``TimetablingConfig.ready``
 #: registers it in every process).
 GENERATE_TASK = "timetabling.tasks.generate_timetable_task"
+
+
+def _run_in_thread(task: Any, job_id: int) -> None:
+    """Embedded mode, for the console: run the job beside the request that created it. A
+    failure is recorded on the job by the run; here it is logged (and so sent to Sentry)."""
+    try:
+        task.apply_async()
+    except Exception:  # noqa: BLE001 - recorded on the job and logged with traceback
+        logger.exception("generation job %s failed in-process", job_id)
+    finally:
+        connections.close_all()  # this thread's connections only
 
 
 def _broker_known_down() -> bool:
@@ -176,12 +190,17 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
     return (OperationalError, OSError, ConnectionError)
 
 
-def _enqueue(job_id: int, limit: int) -> None:
+def _enqueue(job_id: int, limit: int, *, background: bool = False) -> None:
     """Queue the job (runs after commit). An unreachable broker fails the job and answers
     503; nothing stays PENDING forever."""
     from sih28.celery import app
 
     task = app.signature(GENERATE_TASK, args=[job_id])
+    if app.conf.task_always_eager and background:
+        threading.Thread(
+            target=_run_in_thread, args=(task, job_id), name=f"generation-job-{job_id}", daemon=True
+        ).start()
+        return
     if app.conf.task_always_eager:
         # Embedded mode: the task runs here, in-process. A failure has already been recorded
         # on the job (FAILED, with the error); log it (and so report it to Sentry) and let

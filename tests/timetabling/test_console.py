@@ -1,0 +1,95 @@
+"""The console's generation pages: start a job, its progress box, cancel, the result."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+
+from imports.services import institution_import
+from tests import factories
+from tests.tiny_institution import TINY
+from timetabling.models import GenerationJob, JobStatus
+
+
+def _load_tiny() -> None:
+    files = {}
+    for kind, text in TINY.items():
+        files[kind] = io.BytesIO(text.encode())
+        files[kind].name = f"{kind}.csv"
+    institution_import(files=files)
+
+
+def _wait(job_id: int, seconds: float = 120) -> GenerationJob:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = GenerationJob.objects.get(pk=job_id)
+        if job.status not in (JobStatus.PENDING, JobStatus.RUNNING):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still {job.status} after {seconds} s")
+
+
+@pytest.fixture
+def office(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.mark.django_db
+def test_faculty_and_students_get_403(client):
+    for role in ("faculty", "student"):
+        client.force_login(factories.UserFactory(role=role))
+        for url in ("/office/generate/", "/office/jobs/1/", "/office/jobs/1/progress/"):
+            assert client.get(url).status_code == 403, (role, url)
+
+
+@pytest.mark.django_db
+def test_a_department_and_a_batch_together_is_an_error_next_to_the_field(office):
+    _load_tiny()
+    response = office.post(
+        "/office/generate/", {"department": "CSE", "batch": "CSE-3A", "time_limit_s": 5}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["batch"] == ["Choose a department or a batch, not both."]
+    assert not GenerationJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generate_runs_beside_the_page_and_the_status_box_follows_it(office):
+    _load_tiny()
+    response = office.post("/office/generate/", {"time_limit_s": 5, "department": "CSE"})
+    assert response.status_code == 302
+    job = GenerationJob.objects.get()
+    assert response["Location"] == f"/office/jobs/{job.pk}/"
+    page = office.get(response["Location"])
+    assert page.status_code == 200
+    assert f"/office/jobs/{job.pk}/progress/".encode() in page.content
+
+    done = _wait(job.pk)
+    assert done.status == JobStatus.COMPLETED, done.error
+    box = office.get(f"/office/jobs/{job.pk}/progress/").content.decode()
+    assert "data-active" not in box, "a finished job's box stops the polling"
+    assert "4 sessions placed, 0 hard violations" in box
+    assert f"/timetable/?job={job.pk}" in box
+
+
+@pytest.mark.django_db
+def test_cancelling_a_pending_job_cancels_it(office):
+    _load_tiny()
+    job = factories.GenerationJobFactory(status=JobStatus.PENDING)
+    response = office.post(f"/office/jobs/{job.pk}/cancel/")
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert office.get(f"/office/jobs/{job.pk}/cancel/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_console_pages_read_a_few_queries(office, django_assert_max_num_queries):
+    _load_tiny()
+    job = factories.GenerationJobFactory()
+    for url in ("/office/generate/", f"/office/jobs/{job.pk}/", f"/office/jobs/{job.pk}/progress/"):
+        with django_assert_max_num_queries(8):
+            assert office.get(url).status_code == 200, url

@@ -1,0 +1,12 @@
+"""The console's generation pages, mounted under ``/office/``."""
+
+from django.urls import path
+
+from timetabling import console
+
+urlpatterns = [
+    path("generate/", console.generate_page, name="office-generate"),
+    path("jobs/<int:job_id>/", console.job_page, name="office-job"),
+    path("jobs/<int:job_id>/progress/", console.job_progress, name="office-job-progress"),
+    path("jobs/<int:job_id>/cancel/", console.job_cancel, name="office-job-cancel"),
+]
