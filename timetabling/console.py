@@ -4,6 +4,7 @@ result. The same services as the API and ``generate_timetable`` do the work."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from django import forms
@@ -12,9 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from academics.models import Batch, Department
+from academics.models import Batch, Department, Room, TimeSlot
 from sih28.console import office_required
 from sih28.errors import ApplicationError
+from timetabling import dashboard, selectors
 from timetabling.generation import JobMetrics, generation_job_cancel, generation_job_create
 from timetabling.models import ACTIVE_STATUSES, GenerationJob
 
@@ -25,6 +27,28 @@ class PenaltyRow(NamedTuple):
     name: str
     count: int
     cost: int
+
+
+def penalty_rows(metrics: JobMetrics | None) -> list[PenaltyRow]:
+    """A job's named soft penalties, the costliest first."""
+    if metrics is None:
+        return []
+    rows = [PenaltyRow(name, p.count, p.cost) for name, p in metrics.penalties.items()]
+    return sorted(rows, key=lambda row: (-row.cost, row.name))
+
+
+@dataclass(frozen=True)
+class ScopeHealth:
+    """A published scope (the job that made it) and its penalties by name."""
+
+    job: GenerationJob
+    metrics: JobMetrics | None
+    penalties: list[PenaltyRow]
+
+    @classmethod
+    def of(cls, job: GenerationJob) -> ScopeHealth:
+        metrics = JobMetrics.of(job)
+        return cls(job=job, metrics=metrics, penalties=penalty_rows(metrics))
 
 
 class GenerateForm(forms.Form):
@@ -124,16 +148,28 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 def _job_context(job_id: int) -> dict[str, object]:
     job = get_object_or_404(GenerationJob.objects.select_related("department", "batch"), pk=job_id)
     metrics = JobMetrics.of(job)
-    rows = (
-        [PenaltyRow(name, p.count, p.cost) for name, p in metrics.penalties.items()]
-        if (metrics)
-        else []
-    )
-    penalties = sorted(rows, key=lambda row: -row.cost)
     return {
         "job": job,
         "active": job.status in ACTIVE_STATUSES,
         "progress": job.progress or {},
         "metrics": metrics,
-        "penalties": penalties,
+        "penalties": penalty_rows(metrics),
     }
+
+
+@office_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    """The published timetable's health: per department, per published scope, rooms and
+    teachers, in a fixed number of queries whatever the institution's size."""
+    rows = selectors.published_slot_rows()
+    rooms = dict(Room.objects.order_by("kind", "code").values_list("pk", "code"))
+    cells = list(TimeSlot.objects.order_by("day", "period").values_list("day", "period"))
+    scopes = [ScopeHealth.of(job) for job in selectors.published_jobs()]
+    context = {
+        "departments": dashboard.department_health(rows),
+        "scopes": scopes,
+        "heat": dashboard.room_heat_map(rows, rooms, cells),
+        "load": dashboard.load_chart(selectors.teaching_loads()),
+        "sessions": sum(row.primary for row in rows),
+    }
+    return render(request, "timetabling/console_dashboard.html", context)

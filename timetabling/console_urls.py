@@ -5,6 +5,7 @@ from django.urls import path
 from timetabling import console
 
 urlpatterns = [
+    path("", console.dashboard_page, name="office-dashboard"),
     path("generate/", console.generate_page, name="office-generate"),
     path("jobs/<int:job_id>/", console.job_page, name="office-job"),
     path("jobs/<int:job_id>/progress/", console.job_progress, name="office-job-progress"),

@@ -5,11 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from academics.models import Batch, Faculty, Room, Student, TimeSlot
 from sih28.permissions import FACULTY, MANAGERS, STUDENT, role_of
+from timetabling.dashboard import Load, SlotRow
 from timetabling.models import Attendance, GenerationJob, TimetableSlot
 
 
@@ -159,3 +170,50 @@ def timetable_directory(*, user: Any = None) -> dict[str, dict[str, list]]:
     for room in Room.objects.order_by("building", "code"):
         rooms.setdefault(room.building or "Other rooms", []).append(room)
     return {"batches": batches, "faculty": faculty, "rooms": rooms}
+
+
+# --- The office's dashboard ---------------------------------------------------------------
+
+
+def published_slot_rows() -> list[SlotRow]:
+    """Every published slot as a ``dashboard.SlotRow``, in one query."""
+    return [
+        SlotRow(
+            batch_id=row["batch_id"],
+            department=row["batch__department__code"],
+            room_id=row["room_id"],
+            faculty_id=row["faculty_id"],
+            day=row["day"],
+            period=row["period"],
+            length=row["length"],
+            primary=row["primary"],
+        )
+        for row in TimetableSlot.objects.filter(active=True).values(
+            "batch_id",
+            "batch__department__code",
+            "room_id",
+            "faculty_id",
+            "day",
+            "period",
+            "length",
+            "primary",
+        )
+    ]
+
+
+def teaching_loads() -> list[Load]:
+    """Each teacher's published periods beside their weekly maximum (one aggregate query)."""
+    return [
+        Load(label=f.employee_id, periods=f.periods, maximum=f.max_hours_per_week)
+        for f in faculty_workload()
+    ]
+
+
+def published_jobs() -> QuerySet[GenerationJob]:
+    """The jobs whose slots make up the published timetable, each scope once."""
+    live = TimetableSlot.objects.filter(job_id=OuterRef("pk"), active=True)
+    return (
+        GenerationJob.objects.select_related("department", "batch")
+        .filter(Exists(live))
+        .order_by("pk")
+    )
