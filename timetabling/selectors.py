@@ -204,8 +204,8 @@ def published_slot_rows() -> list[SlotRow]:
 def teaching_loads() -> list[Load]:
     """Each teacher's published periods beside their weekly maximum (one aggregate query)."""
     return [
-        Load(label=f.employee_id, periods=f.periods, maximum=f.max_hours_per_week)
-        for f in faculty_workload()
+        Load(label=row["employee_id"], periods=row["periods"], maximum=row["max_hours_per_week"])
+        for row in faculty_workload().values("employee_id", "periods", "max_hours_per_week")
     ]
 
 
