@@ -203,9 +203,19 @@ def published_slot_rows() -> list[SlotRow]:
 
 def teaching_loads() -> list[Load]:
     """Each teacher's published periods beside their weekly maximum (one aggregate query)."""
+    active = Q(slots__active=True, slots__primary=True)
+    rows = (
+        Faculty.objects.annotate(
+            periods=Coalesce(
+                Sum("slots__length", filter=active), Value(0), output_field=IntegerField()
+            )
+        )
+        .order_by("employee_id")
+        .values("employee_id", "periods", "max_hours_per_week")
+    )
     return [
         Load(label=row["employee_id"], periods=row["periods"], maximum=row["max_hours_per_week"])
-        for row in faculty_workload().values("employee_id", "periods", "max_hours_per_week")
+        for row in rows
     ]
 
 
