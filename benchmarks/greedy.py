@@ -98,10 +98,8 @@ class _Busy:
 
 
 def greedy_college(problem: Any) -> Greedy:
-    from timetabling import optimizer as opt
-    from timetabling.optimizer.domain import class_size, covered
+    from timetabling.optimizer.domain import covered
 
-    g = problem.grid
     busy = _Busy(problem)
     for fs in problem.fixed:
         for d, p in covered(fs.day, fs.period, fs.length):
@@ -128,52 +126,69 @@ def greedy_college(problem: Any) -> Greedy:
             u[0].id,
         ),
     )
-    for unit in order:
-        lead = unit[0]
-        n = lead.periods_per_session
-        sizes = {c.id: class_size(problem, c) for c in unit}
-        used_days: set[int] = set()
-        pins = list(lead.pins)
-        for k in range(lead.sessions_per_week):
-            pin = pins[k] if k < len(pins) else None
-            if pin is not None:
-                starts = [(pin.day, pin.period)]
-            else:
-                starts = sorted(
-                    (
-                        (d, p)
-                        for d in range(g.days)
-                        for p in range(g.periods_per_day)
-                        if g.can_start(d, p, n)
-                    ),
-                    key=lambda s: (s[0] in used_days, s[1], s[0]),
-                )
-            for d, p in starts:
-                cells = covered(d, p, n)
-                if not all(busy.teacher_ok(c, d, cells) for c in unit):
+    used_days: dict[int, set[int]] = defaultdict(set)  # per unit (its first class's id)
+    # every pinned session first, so no free session takes a pinned session's teacher
+    for pinned in (True, False):
+        for unit in order:
+            lead = unit[0]
+            todo = (
+                list(lead.pins)
+                if pinned
+                else [None] * (lead.sessions_per_week - min(len(lead.pins), lead.sessions_per_week))
+            )
+            for pin in todo:
+                if _place(problem, busy, out, unit, pin, used_days[lead.id]):
                     continue
-                if not busy.batches_ok(lead, cells):
-                    continue
-                # options of one basket share their batches but not teachers or rooms
-                teachers = [c.faculty for c in unit if c.faculty is not None]
-                if len(teachers) != len(set(teachers)):
-                    continue
-                taken: set[int] = set()
-                rooms = []
-                for c in unit:
-                    wanted = pin.room if pin is not None and c is lead else None
-                    room = busy.room_for(c, sizes[c.id], cells, taken, wanted)
-                    if room is None:
-                        break
-                    taken.add(room.id)
-                    rooms.append(room)
-                if len(rooms) != len(unit):
-                    continue
-                for i, (c, room) in enumerate(zip(unit, rooms, strict=True)):
-                    busy.take(c, room, cells, batches=i == 0)
-                    out.sessions.append(opt.Session(c.id, d, p, room.id))
-                used_days.add(d)
-                break
-            else:
                 out.unplaced += len(unit)
     return out
+
+
+def _place(
+    problem: Any, busy: _Busy, out: Greedy, unit: list[Any], pin: Any, days: set[int]
+) -> bool:
+    """One session of ``unit`` (all options of a basket at one start) at ``pin``, or at the
+    first start that keeps every rule (a day the unit does not meet on yet first)."""
+    from timetabling import optimizer as opt
+    from timetabling.optimizer.domain import class_size, covered
+
+    g = problem.grid
+    lead = unit[0]
+    n = lead.periods_per_session
+    if pin is not None:
+        starts = [(pin.day, pin.period)]
+    else:
+        starts = sorted(
+            (
+                (d, p)
+                for d in range(g.days)
+                for p in range(g.periods_per_day)
+                if g.can_start(d, p, n)
+            ),
+            key=lambda s: (s[0] in days, s[1], s[0]),
+        )
+    teachers = [c.faculty for c in unit if c.faculty is not None]
+    if len(teachers) != len(set(teachers)):
+        return False  # options of one basket share their batches, never a teacher
+    for d, p in starts:
+        cells = covered(d, p, n)
+        if not all(busy.teacher_ok(c, d, cells) for c in unit):
+            continue
+        if not busy.batches_ok(lead, cells):
+            continue
+        taken: set[int] = set()
+        rooms = []
+        for c in unit:
+            wanted = pin.room if pin is not None and c is lead else None
+            room = busy.room_for(c, class_size(problem, c), cells, taken, wanted)
+            if room is None:
+                break
+            taken.add(room.id)
+            rooms.append(room)
+        if len(rooms) != len(unit):
+            continue
+        for i, (c, room) in enumerate(zip(unit, rooms, strict=True)):
+            busy.take(c, room, cells, batches=i == 0)
+            out.sessions.append(opt.Session(c.id, d, p, room.id))
+        days.add(d)
+        return True
+    return False
