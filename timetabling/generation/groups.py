@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from academics import limits
 from academics.models import (
     Basket,
     BasketOption,
@@ -148,7 +149,7 @@ def basket_classes_build(
                 periods_per_session=basket.periods_per_session,
                 min_days=min(basket.min_days, basket.sessions_per_week, days_in_grid),
                 size=len(students),
-                room_features=tags(subject.room_features),
+                room_features=limits.tags_of(subject.room_features),
                 basket=basket.pk,
             )
         )
@@ -160,10 +161,6 @@ def basket_classes_build(
 
 def room_kind(kind: str) -> opt.RoomKind:
     return opt.RoomKind.LAB if kind == SubjectKind.LAB else opt.RoomKind.LECTURE
-
-
-def tags(text: str) -> frozenset[str]:
-    return frozenset(t for t in text.split(";") if t)
 
 
 @dataclass(frozen=True)
