@@ -24,7 +24,6 @@ from academics.models import (
     SubjectKind,
 )
 from timetabling import optimizer as opt
-from timetabling.generation.scope import descendants
 
 
 @dataclass(frozen=True)
@@ -41,12 +40,27 @@ class BatchTree:
     """Every batch of the institution with its parent and shift (one query)."""
 
     rows: dict[int, BatchRow]
+    children: dict[int, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: dict[int, BatchRow]) -> BatchTree:
+        children: dict[int, list[int]] = defaultdict(list)
+        for pk in sorted(rows):
+            parent = rows[pk].parent
+            if parent is not None:
+                children[parent].append(pk)
+        return cls(rows, dict(children))
 
     def below(self, ids: Iterable[int]) -> tuple[int, ...]:
         """``ids`` (in their order) followed by every subgroup under them, sorted."""
         ids = tuple(dict.fromkeys(ids))
-        parent_of = {pk: row.parent for pk, row in self.rows.items()}
-        extra = descendants(parent_of, ids) - set(ids)
+        extra: set[int] = set()
+        stack = [c for b in ids for c in self.children.get(b, ())]
+        while stack:
+            b = stack.pop()
+            if b not in extra and b not in ids:
+                extra.add(b)
+                stack.extend(self.children.get(b, ()))
         return ids + tuple(sorted(extra))
 
     def chain(self, batch: int) -> list[int]:
@@ -70,7 +84,7 @@ def batch_tree_read() -> BatchTree:
     rows = Batch.objects.values_list(
         "pk", "code", "size", "parent_id", "shift__code", "shift__periods", named=True
     )
-    return BatchTree(
+    return BatchTree.of(
         {
             r.pk: BatchRow(
                 code=r.code,
