@@ -377,3 +377,23 @@ def test_build_queries_stay_fixed_as_the_college_grows(grid):
         gen = generation.generation_problem_build(job=job)
     assert len(gen.problem.classes) >= 15 and len(gen.problem.students) >= 19
     assert len(many.captured_queries) == len(few.captured_queries) <= 16
+
+
+def test_a_lab_group_alone_stays_clear_of_its_sections_published_lectures(grid):
+    factories.RoomFactory(code="LH1")
+    factories.RoomFactory(code="LAB1", kind="lab", features="computers")
+    parent, g1, g2, offerings = _section_with_labs()
+    whole = generation.generation_job_create(user=None, time_limit_s=3, enqueue=False)
+    whole = generation.generation_job_run(job_id=whole.pk)
+    assert whole.status == JobStatus.COMPLETED, whole.error
+    generation.timetable_publish(job_id=whole.pk, user=None)
+
+    job, gen = _build(batch="CE-3A-1")
+    assert gen.batch_ids == {g1.pk} and JobParams_notes(job) == ()
+    lectures = [f for f in gen.problem.fixed if parent.pk in f.batches]
+    assert len(lectures) == 2  # the section's two published lectures
+    assert all(set(f.batches) == {parent.pk, g1.pk, g2.pk} for f in lectures)
+    job = generation.generation_job_run(job_id=job.pk)
+    assert job.status == JobStatus.COMPLETED, job.error
+    section = _cells(TimetableSlot.objects.filter(active=True, batch=parent))
+    assert not _cells(job.slots.filter(batch=g1)) & section
