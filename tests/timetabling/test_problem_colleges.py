@@ -168,7 +168,7 @@ def _final_year_with_basket():
 def test_each_basket_option_is_one_class_of_the_basket(grid):
     factories.RoomFactory()
     c = _final_year_with_basket()
-    _, gen = _build()
+    job, gen = _build()
     ml = _class(gen, c["o_ml"].offerings.first())
     assert gen.offerings_of[ml.id] == list(c["o_ml"].offerings.order_by("batch__code"))
     assert ml.basket == c["basket"].pk and ml.faculty == c["t_ml"].pk
@@ -179,6 +179,12 @@ def test_each_basket_option_is_one_class_of_the_basket(grid):
     assert ml.batches == (c["a"].pk, c["b"].pk, c["a1"].pk)
     assert gen.problem.names["baskets"] == {c["basket"].pk: "CS-EL1"}
     assert gen.problem.names["classes"][ml.id] == "CS741 (CS-EL1)"
+    # a fixed session may name a lab group for its section's option
+    am.FixedSession.objects.create(batch=c["a1"], subject=c["ml"], day=2, period=3)
+    gen = generation.generation_problem_build(job=job)
+    assert _class(gen, c["o_ml"].offerings.first()).pins == (
+        opt.Pin(day=2, period=2, reason="fixed"),
+    )
     # nobody chose IoT: the job cannot run and says why
     assert gen.issues == ["Nobody is enrolled in CS743 of basket CS-EL1."]
 

@@ -126,11 +126,13 @@ def fixed_pins_add(
     batch_ids: Iterable[int],
     class_of: dict[tuple[int, int], int],
     grid: opt.TimeGrid,
+    tree: BatchTree,
 ) -> None:
     """The institution's fixed sessions of the scope as pins with reason ``"fixed"``.
 
     ``class_of`` maps (batch id, subject id) to the class of that offering, so a fixed
-    session may name any batch of a combined class or of a basket. One query.
+    session may name any batch of a combined class or of a basket; a subgroup stands for
+    its parent's class when it has none of its own. One query.
     """
     for row in (
         FixedSession.objects.filter(batch_id__in=list(batch_ids))
@@ -147,7 +149,14 @@ def fixed_pins_add(
         )
     ):
         what = f"The fixed session of {row.subject__code} for {row.batch__code}"
-        cid = class_of.get((row.batch_id, row.subject_id))
+        cid = next(
+            (
+                class_of[(b, row.subject_id)]
+                for b in tree.chain(row.batch_id)
+                if (b, row.subject_id) in class_of
+            ),
+            None,
+        )
         if cid is None:
             pins.issues.append(f"{what} names a class that is not taught to that batch.")
             continue

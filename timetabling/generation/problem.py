@@ -183,6 +183,7 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
         batch_ids=batch_ids,
         class_of={(o.batch_id, o.subject_id): class_of_offering[o.pk] for o in offerings},
         grid=grid,
+        tree=tree,
     )
     placement.kept_pins_add(pins, classes=classes, asked=scope.asked, published=published)
     placement.pins_check(pins, classes, class_names)
