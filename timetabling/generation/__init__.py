@@ -22,7 +22,7 @@ from timetabling.generation.params import JobParams
 from timetabling.generation.problem import GenerationInput, generation_problem_build
 from timetabling.generation.publish import generation_job_cancel, timetable_publish
 from timetabling.generation.run import generation_job_run
-from timetabling.generation.scope import scope_batch_ids
+from timetabling.generation.scope import Pull, Scope, scope_batch_ids, scope_resolve
 from timetabling.generation.stale import generation_jobs_mark_stale
 from timetabling.generation.states import MOVES, TransitionRefused
 
@@ -34,6 +34,8 @@ __all__ = [
     "JobMetrics",
     "JobParams",
     "PenaltyCount",
+    "Pull",
+    "Scope",
     "TransitionRefused",
     "generation_job_cancel",
     "generation_job_create",
@@ -41,6 +43,7 @@ __all__ = [
     "generation_jobs_mark_stale",
     "generation_problem_build",
     "scope_batch_ids",
+    "scope_resolve",
     "task_time_limits",
     "timetable_publish",
 ]

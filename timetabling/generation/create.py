@@ -17,7 +17,7 @@ from sih28.permissions import is_manager
 from sih28.redis_breaker import REDIS
 from timetabling.generation import states
 from timetabling.generation.params import JobParams
-from timetabling.generation.scope import scope_batch_ids
+from timetabling.generation.scope import scope_resolve
 from timetabling.generation.stale import generation_jobs_mark_stale
 from timetabling.models import ACTIVE_STATUSES, GenerationJob, JobStatus
 
@@ -127,11 +127,12 @@ def generation_job_create(
 
     with transaction.atomic():
         _lock_job_creation()
-        batch_ids = scope_batch_ids(
+        scope = scope_resolve(
             semester=semester,
             department_id=dept_obj.pk if dept_obj else None,
             batch_id=batch_obj.pk if batch_obj else None,
         )
+        batch_ids = set(scope.batch_ids)
         if not Offering.objects.filter(batch_id__in=batch_ids).exists():
             raise ApplicationError(f"Nothing to generate: {label} has no offerings.")
         other = _overlapping_active_job(batch_ids)
@@ -141,7 +142,11 @@ def generation_job_create(
                 f"an overlapping scope; wait for it to finish or cancel it.",
                 extra={"job": other.pk},
             )
-        params = JobParams(stay_close=bool(stay_close), batch_ids=frozenset(batch_ids))
+        params = JobParams(
+            stay_close=bool(stay_close),
+            batch_ids=frozenset(batch_ids),
+            scope_notes=scope.notes(label),
+        )
         job = GenerationJob.objects.create(
             status=JobStatus.PENDING,
             semester=semester,

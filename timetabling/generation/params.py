@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -10,12 +11,14 @@ from typing import Any
 class JobParams:
     """``stay_close``: stay near the published timetable. ``batch_ids``: the scope's batches
     (None for jobs made before they were recorded). ``attempts``: runs started so far.
-    ``seed``: the solver's random seed."""
+    ``seed``: the solver's random seed. ``scope_notes``: the batches the scope pulled in and
+    through which class (``scope batch CE-3A also takes CE-3B (combined class MA301)``)."""
 
     stay_close: bool = False
     batch_ids: frozenset[int] | None = None
     attempts: int = 0
     seed: int = 0
+    scope_notes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, job: Any) -> JobParams:
@@ -26,6 +29,7 @@ class JobParams:
             batch_ids=None if ids is None else frozenset(ids),
             attempts=int(data.get("attempts", 0)),
             seed=int(data.get("seed", 0)),
+            scope_notes=tuple(str(n) for n in data.get("scope_notes") or ()),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -36,7 +40,14 @@ class JobParams:
         }
         if self.seed:
             data["seed"] = self.seed
+        if self.scope_notes:
+            data["scope_notes"] = list(self.scope_notes)
         return data
 
-    def next_attempt(self, batch_ids: set[int]) -> JobParams:
-        return replace(self, batch_ids=frozenset(batch_ids), attempts=self.attempts + 1)
+    def next_attempt(self, batch_ids: set[int], scope_notes: Iterable[str] = ()) -> JobParams:
+        return replace(
+            self,
+            batch_ids=frozenset(batch_ids),
+            attempts=self.attempts + 1,
+            scope_notes=tuple(scope_notes),
+        )

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
 
 from academics import limits
-from academics.models import FacultyUnavailability, Offering, Room, SubjectKind, TimeSlot
+from academics.models import Offering, Room, TimeSlot
 from timetabling import optimizer as opt
+from timetabling.generation import groups, placement
 from timetabling.generation.params import JobParams
-from timetabling.generation.scope import scope_batch_ids
+from timetabling.generation.scope import scope_resolve
 from timetabling.models import GenerationJob, TimetableSlot
 
 
@@ -28,6 +29,9 @@ class GenerationInput:
     previous: tuple[opt.Session, ...]  # the published timetable of the scope
     stay_close: bool  # whether ``problem`` keeps close to ``previous``
     issues: list[str] = field(default_factory=list)  # reasons it cannot be solved at all
+    # batches the scope pulled in and through which class ("scope CE-3A also takes CE-3B
+    # (combined class MA301)")
+    scope_notes: list[str] = field(default_factory=list)
 
 
 class GridTooLarge(ValueError):
@@ -63,25 +67,32 @@ def time_grid(rows: Iterable[tuple[int, int, dt.time, dt.time]]) -> opt.TimeGrid
     return opt.TimeGrid(days=days, periods_per_day=periods, missing=missing, breaks_after=breaks)
 
 
-def _room_kind(kind: str) -> opt.RoomKind:
-    return opt.RoomKind.LAB if kind == SubjectKind.LAB else opt.RoomKind.LECTURE
-
-
 def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
     """Read everything the optimizer needs for ``job`` in a fixed number of queries.
 
     Offerings of the scope are grouped into classes (same non-empty group, subject and
-    faculty = one combined class). The published sessions of batches outside the scope are
-    fixed: their faculty, rooms and batches stay busy. When the job asks to stay close, the
+    faculty = one combined class; the offerings of one basket option = one class of the
+    basket). A parent batch's classes occupy its subgroups too. The published sessions of
+    batches outside the scope are fixed: their faculty, rooms and batches stay busy. Of the
+    batches the scope pulled in, only the classes tying them to the asked batches move; the
+    others are pinned where they are published. When the job asks to stay close, the
     published sessions of the scope are the timetable to stay close to.
     """
     stay_close = JobParams.of(job).stay_close
-    batch_ids = scope_batch_ids(
+    scope = scope_resolve(
         semester=job.semester, department_id=job.department_id, batch_id=job.batch_id
     )
+    batch_ids = set(scope.batch_ids)
     offerings = list(
         Offering.objects.filter(batch_id__in=batch_ids)
-        .select_related("subject", "batch", "faculty")
+        .select_related(
+            "subject",
+            "batch",
+            "faculty",
+            "basket_option__basket",
+            "basket_option__subject",
+            "basket_option__faculty",
+        )
         .order_by("batch__code", "subject__code", "pk")
     )
     issues = []
@@ -90,57 +101,55 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
     except GridTooLarge as exc:
         issues.append(str(exc))
         grid = opt.TimeGrid(days=0, periods_per_day=0)
-    rooms = tuple(
-        opt.Room(id=pk, kind=opt.RoomKind(kind), capacity=capacity)
-        for pk, kind, capacity in Room.objects.order_by("pk").values_list("pk", "kind", "capacity")
-    )
-    faculty_rows = {o.faculty_id: o.faculty for o in offerings}
-    unavailable: dict[int, set[opt.Slot]] = defaultdict(set)
-    for fid, day, period in FacultyUnavailability.objects.filter(
-        faculty_id__in=faculty_rows
-    ).values_list("faculty_id", "day", "period"):
-        unavailable[fid].add((day, period - 1))
-    faculty = tuple(
-        opt.Faculty(
-            id=f.pk,
-            unavailable=frozenset(unavailable.get(f.pk, ())),
-            max_periods_per_day=f.max_hours_per_day,
-            max_periods_per_week=f.max_hours_per_week,
-        )
-        for f in sorted(faculty_rows.values(), key=lambda f: f.pk)
-    )
-    batch_rows = {o.batch_id: o.batch for o in offerings}
-    batches = tuple(opt.Batch(id=b.pk, size=b.size) for b in batch_rows.values())
-
-    # classes: combined offerings (same non-empty group, subject, faculty) are one class
-    members: dict[tuple[Any, ...], list[Offering]] = {}
-    for o in offerings:
-        key = ("g", o.group, o.subject_id, o.faculty_id) if o.group else ("o", o.pk)
-        members.setdefault(key, []).append(o)
+    rooms = placement.rooms_read()
+    tree = groups.batch_tree_read()
     days_in_grid = len(
         {d for d in range(grid.days) if any(grid.exists(d, p) for p in range(grid.periods_per_day))}
     )
+
+    # classes: combined offerings (same non-empty group, subject, faculty) are one class;
+    # the offerings of one basket option are one class of the basket
+    members: dict[tuple[Any, ...], list[Offering]] = {}
+    options: dict[int, groups.OptionOfferings] = {}
+    for o in offerings:
+        if o.basket_option is not None:
+            options.setdefault(o.basket_option.pk, groups.OptionOfferings(o.basket_option))
+            options[o.basket_option.pk].offerings.append(o)
+            continue
+        key = ("g", o.group, o.subject_id, o.faculty_id) if o.group else ("o", o.pk)
+        members.setdefault(key, []).append(o)
     classes: list[opt.ClassSpec] = []
     offerings_of: dict[int, list[Offering]] = {}
-    class_of_offering: dict[int, int] = {}
+    class_names: dict[int, str] = {}
+    classes_of_batch: dict[int, list[int]] = defaultdict(list)
     for group in members.values():
         first = group[0]
         subject = first.subject
         cid = first.pk
         offerings_of[cid] = group
-        for o in group:
-            class_of_offering[o.pk] = cid
+        own = tuple(dict.fromkeys(o.batch_id for o in group))
+        for b in own:
+            classes_of_batch[b].append(cid)
+        class_names[cid] = f"{subject.code} ({'+'.join(o.batch.code for o in group)})"
         classes.append(
             opt.ClassSpec(
                 id=cid,
-                kind=_room_kind(subject.kind),
+                kind=groups.room_kind(subject.kind),
                 faculty=first.faculty_id,
-                batches=tuple(dict.fromkeys(o.batch_id for o in group)),
+                batches=tree.below(own),  # a parent's class occupies its subgroups
                 sessions_per_week=subject.sessions_per_week,
                 periods_per_session=subject.periods_per_session,
                 min_days=min(subject.min_days, subject.sessions_per_week, days_in_grid),
+                size=sum(tree.rows[b].size for b in own),  # the attending students only
+                room_features=limits.tags_of(subject.room_features),
             )
         )
+    baskets = groups.basket_classes_build(options, tree, days_in_grid)
+    classes += baskets.classes
+    offerings_of.update(baskets.offerings_of)
+    class_names.update(baskets.names)
+    issues += baskets.issues
+    class_of_offering = {o.pk: cid for cid, group in offerings_of.items() for o in group}
 
     # published sessions: outside the scope they are fixed, inside they are "previous"
     fixed_cells: dict[tuple[int, int, int, int, int], list[int]] = {}
@@ -156,21 +165,55 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
             # a combined class has one slot per batch: one fixed session for all of them
             fixed_cells.setdefault((day, period - 1, length, fid, room_id), []).append(b)
     fixed = tuple(
-        opt.FixedSession(day=d, period=p, length=n, faculty=f, room=r, batches=tuple(bs))
+        # a parent's session keeps its subgroups busy too
+        opt.FixedSession(day=d, period=p, length=n, faculty=f, room=r, batches=tree.below(bs))
         for (d, p, n, f, r), bs in sorted(fixed_cells.items())
     )
     prev = tuple(
         opt.Session(class_id=cid, day=d, period=p, room=r)
         for (cid, d, p), r in sorted(previous.items())
     )
+    published: dict[int, list[opt.Session]] = defaultdict(list)
+    for s in prev:
+        published[s.class_id].append(s)
+
+    pins = placement.Pins()
+    placement.fixed_pins_add(
+        pins,
+        batch_ids=batch_ids,
+        class_of={(o.batch_id, o.subject_id): class_of_offering[o.pk] for o in offerings},
+        grid=grid,
+        tree=tree,
+    )
+    placement.kept_pins_add(pins, classes=classes, asked=scope.asked, published=published)
+    placement.pins_check(pins, classes, class_names)
+    issues += pins.issues
+    classes = [replace(c, pins=tuple(pins.of[c.id])) if pins.of.get(c.id) else c for c in classes]
+
+    faculty_rows = {o.faculty_id: o.faculty for o in offerings}
+    faculty_rows.update({g.option.faculty_id: g.option.faculty for g in options.values()})
+    shifts = placement.shifts_build(batch_ids, tree, grid)
+    issues += shifts.issues
+    used = sorted(batch_ids | {b for c in classes for b in c.batches})
+    batches = tuple(
+        opt.Batch(
+            id=b,
+            size=tree.rows[b].size,
+            unavailable=shifts.unavailable.get(b, frozenset()),
+        )
+        for b in used
+    )
+    students = groups.students_build(
+        batch_ids=batch_ids, tree=tree, classes_of_batch=classes_of_batch, chosen=baskets.chosen
+    )
     names = {
         "faculty": {f.pk: f.employee_id for f in faculty_rows.values()},
-        "batches": {b.pk: b.code for b in batch_rows.values()},
+        "batches": {b: tree.rows[b].code for b in used},
         "rooms": {},
-        "classes": {
-            cid: f"{g[0].subject.code} ({'+'.join(o.batch.code for o in g)})"
-            for cid, g in offerings_of.items()
-        },
+        "classes": class_names,
+        "baskets": baskets.baskets,
+        "students": students.roll_numbers,
+        "shifts": shifts.codes,
     }
     if not grid.days and not issues:
         issues.append("The weekly time grid is empty: import timeslots first.")
@@ -179,11 +222,12 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
     problem = opt.Problem(
         grid=grid,
         rooms=rooms,
-        faculty=faculty,
+        faculty=placement.faculty_build(faculty_rows.values()),
         batches=batches,
         classes=tuple(classes),
         fixed=fixed,
         previous=prev if stay_close else (),
+        students=students.loads,
         weights=opt.Weights(previous_distance=settings.GENERATION_STAY_CLOSE_WEIGHT),
         names=names,
     )
@@ -194,6 +238,7 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
         previous=prev,
         stay_close=stay_close,
         issues=issues,
+        scope_notes=list(scope.notes(job.scope_label)),
     )
 
 

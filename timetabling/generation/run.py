@@ -97,8 +97,11 @@ def _run(lease: Lease, on_progress: ProgressCallback | None, root: Any) -> Gener
         span.set_data("classes", len(problem.classes))
         span.set_data("fixed_sessions", len(problem.fixed))
         span.set_data("rooms", len(problem.rooms))
+        span.set_data("students", len(problem.students))
+        span.set_data("pinned_sessions", sum(len(c.pins) for c in problem.classes))
+        span.set_data("batches_pulled_in", len(gen.scope_notes))
     build_time = time.monotonic() - t0
-    params = JobParams.of(job).next_attempt(gen.batch_ids)
+    params = JobParams.of(job).next_attempt(gen.batch_ids, gen.scope_notes)
     GenerationJob.objects.filter(pk=job.pk).update(params=params.as_json())
     if gen.issues:
         return _fail(lease, "Cannot generate a timetable: " + " ".join(gen.issues), infeasible=True)

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sih28.errors import ApplicationError
 from timetabling.generation import (
     JobMetrics,
+    JobParams,
     generation_job_create,
     generation_job_run,
     timetable_publish,
@@ -60,6 +61,8 @@ class Command(BaseCommand):
             f"Job {job.pk}: generating the timetable of {job.scope_label} "
             f"(time limit {job.time_limit_s} s)"
         )
+        for note in JobParams.of(job).scope_notes:
+            self.stdout.write(f"  {note}")
         started = time.monotonic()
         job = generation_job_run(job_id=job.pk, on_progress=self._progress)
         elapsed = time.monotonic() - started
