@@ -28,6 +28,7 @@ urlpatterns = [
     path("", pages.index, name="timetable-index"),
     path("login/", pages.login_page, name="timetable-login"),
     path("logout/", LogoutView.as_view(next_page="timetable-login"), name="timetable-logout"),
+    path("changes/<int:job_id>/", pages.job_changes, name="timetable-changes"),
 ]
 
 for _kind in ("batch", "faculty", "room"):

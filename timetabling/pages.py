@@ -19,10 +19,10 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from academics.models import Batch, Faculty, Room
-from sih28.errors import ApplicationError
+from sih28.errors import ApplicationError, NotFoundError
 from sih28.login_throttle import throttled_login
 from sih28.permissions import is_manager
-from timetabling import exports, selectors
+from timetabling import editing, exports, selectors
 from timetabling.generation import JobMetrics
 from timetabling.grid import week_grid
 from timetabling.models import GenerationJob
@@ -192,3 +192,23 @@ def timetable_export(request: HttpRequest, kind: str, key: str, fmt: str) -> Htt
         return _message(request, _Refused(409, "Cannot export", exc.message))
     suffix = f"-job{job.pk}" if job else ""
     return exports.http_response(result, f"timetable-{kind}-{key}{suffix}")
+
+
+@login_required(login_url=LOGIN_URL)
+def job_changes(request: HttpRequest, job_id: int) -> HttpResponse:
+    """What a draft changes against the published timetable: sessions moved in time and
+    sessions moved in room only (admin and staff)."""
+    if not is_manager(request.user):
+        return _message(
+            request, _Refused(403, "Not allowed", "Only admin and staff can compare drafts.")
+        )
+    try:
+        job, changes = editing.job_changes(job_id=job_id)
+    except NotFoundError as exc:
+        return _message(request, _Refused(404, "No such job", exc.message))
+    context = {
+        "job": job,
+        "title": f"What job {job.pk} changes",
+        **editing.changes_words(job, changes),
+    }
+    return render(request, "timetabling/changes.html", context)

@@ -14,6 +14,7 @@ from academics import limits
 from academics.models import FacultyUnavailability, Offering, Room, SubjectKind, TimeSlot
 from timetabling import optimizer as opt
 from timetabling.generation.params import JobParams
+from timetabling.generation.pins import regeneration_pins
 from timetabling.generation.scope import scope_batch_ids
 from timetabling.models import GenerationJob, TimetableSlot
 
@@ -141,6 +142,10 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
                 min_days=min(subject.min_days, subject.sessions_per_week, days_in_grid),
             )
         )
+
+    classes = regeneration_pins(
+        job=job, classes=classes, class_of_offering=class_of_offering, stay_close=stay_close
+    )
 
     # published sessions: outside the scope they are fixed, inside they are "previous"
     fixed_cells: dict[tuple[int, int, int, int, int], list[int]] = {}
