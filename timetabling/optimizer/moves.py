@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .domain import class_size, covered, fixed_occupancy
+from .domain import covered, fixed_occupancy
 from .evaluate import SOFT_NAMES
 from .model import ClassSpec, Pin, Problem, Session
 
@@ -127,6 +127,25 @@ class _Index:
         self.rooms = {r.id: r for r in problem.rooms}
         self.faculty = {f.id: f for f in problem.faculty}
         self.batches = {b.id: b for b in problem.batches}
+        self._sizes: dict[int, int] = {}
+        # per class: what occupancy needs, read once (id, length, batches, faculty, basket)
+        self._info = {
+            c.id: (
+                c.id,
+                c.periods_per_session,
+                tuple(dict.fromkeys(c.batches)),
+                c.faculty,
+                c.basket,
+            )
+            for c in problem.classes
+        }
+        self._batch_sizes = {b.id: b.size for b in problem.batches}
+        self._grid_cells = frozenset(
+            (d, p)
+            for d in range(problem.grid.days)
+            for p in range(problem.grid.periods_per_day)
+            if problem.grid.exists(d, p)
+        )
         fixed = fixed_occupancy(problem)
         self.batch_occ: Counter[tuple[int, int, int]] = Counter(fixed.batch)
         self.fac_occ: Counter[tuple[int, int, int]] = Counter(fixed.faculty)
@@ -144,28 +163,46 @@ class _Index:
             if i not in exclude:
                 self.add(s)
 
+    def size(self, cls: ClassSpec) -> int:
+        """Students of ``cls`` (``domain.class_size``, computed once per class)."""
+        size = self._sizes.get(cls.id)
+        if size is None:
+            size = cls.size
+            if size is None:
+                size = sum(self._batch_sizes.get(b, 0) for b in cls.batches)
+            self._sizes[cls.id] = size
+        return size
+
     def cells(self, cls: ClassSpec, s: Session) -> list[tuple[int, int]]:
-        g = self.problem.grid
-        return [c for c in covered(s.day, s.period, cls.periods_per_session) if g.exists(*c)]
+        grid = self._grid_cells
+        d, p = s.day, s.period
+        return [(d, p + k) for k in range(cls.periods_per_session) if (d, p + k) in grid]
 
     def _update(self, s: Session, step: int) -> None:
-        cls = self.classes.get(s.class_id)
-        if cls is None:
+        info = self._info.get(s.class_id)
+        if info is None:
             return
-        for d, p in self.cells(cls, s):
-            self.class_occ[(cls.id, d, p)] += step
-            for b in dict.fromkeys(cls.batches):
-                if cls.basket is None:
-                    self.batch_occ[(b, d, p)] += step
-                else:
-                    key = (cls.basket, b, d, p)
+        cid, length, batches, faculty, basket = info
+        grid = self._grid_cells
+        class_occ, batch_occ, room_occ = self.class_occ, self.batch_occ, self.room_occ
+        d, start = s.day, s.period
+        for p in range(start, start + length):
+            if (d, p) not in grid:
+                continue
+            class_occ[(cid, d, p)] += step
+            if basket is None:
+                for b in batches:
+                    batch_occ[(b, d, p)] += step
+            else:
+                for b in batches:
+                    key = (basket, b, d, p)
                     before = self.basket_occ[key]
                     self.basket_occ[key] += step
                     if (before == 0) != (self.basket_occ[key] == 0):
-                        self.batch_occ[(b, d, p)] += step
-            if cls.faculty is not None:
-                self.fac_occ[(cls.faculty, d, p)] += step
-            self.room_occ[(s.room, d, p)] += step
+                        batch_occ[(b, d, p)] += step
+            if faculty is not None:
+                self.fac_occ[(faculty, d, p)] += step
+            room_occ[(s.room, d, p)] += step
 
     def add(self, s: Session) -> None:
         self._update(s, 1)
@@ -372,7 +409,7 @@ def _room_violations(idx: _Index, s: Session, explain: bool) -> list[Violation]:
                 f"{rname} is a {room.kind.value} room; {cname} needs a {cls.kind.value} room",
             )
         )
-    elif pr.capacity_is_hard and room.capacity < (size := class_size(pr, cls)):
+    elif pr.capacity_is_hard and room.capacity < (size := idx.size(cls)):
         out.append(Violation("room_capacity", f"{rname} holds {room.capacity}; {cname} has {size}"))
     if out and not explain:
         return out
@@ -421,7 +458,7 @@ def _class_counts(idx: _Index, cls: ClassSpec, ss: Iterable[Session], counts: Co
     if ss:
         counts["room_change"] += len({s.room for s in ss}) - 1
     if not pr.capacity_is_hard:
-        size = class_size(pr, cls)
+        size = idx.size(cls)
         for s in ss:
             room = idx.rooms.get(s.room)
             if room is not None:
@@ -628,11 +665,38 @@ def check_swap(problem: Problem, sessions: Sequence[Session], i: int, j: int) ->
     return _check_plan(problem, sessions, moves)
 
 
+def _room_part(idx: _Index, cls: ClassSpec, others: list[Session], room: int) -> Counter[str]:
+    """room_change and (soft) room_capacity of ``cls`` with one more session in ``room``."""
+    counts: Counter[str] = Counter()
+    counts["room_change"] = len({s.room for s in others} | {room}) - 1
+    if not idx.problem.capacity_is_hard:
+        size = idx.size(cls)
+        for r in [*(s.room for s in others), room]:
+            found = idx.rooms.get(r)
+            if found is not None:
+                counts["room_capacity"] += max(0, size - found.capacity)
+    return counts
+
+
+def _room_fits(idx: _Index, cls: ClassSpec, room_id: int) -> bool:
+    """Kind, capacity (when hard) and features: what a room is, whatever the time."""
+    room = idx.rooms[room_id]
+    return (
+        room.kind == cls.kind
+        and not (idx.problem.capacity_is_hard and room.capacity < idx.size(cls))
+        and cls.room_features <= room.features
+    )
+
+
 def move_options(
     problem: Problem, sessions: Sequence[Session], index: int, limit: int | None = None
 ) -> list[MoveOption]:
     """Every (day, period, room) ``sessions[index]`` could move to without breaking a hard
     rule, smallest soft change first (then by day, period, room). Its own place is left out.
+
+    The rules and penalties that depend on the time are checked once per (day, period),
+    those that depend on the room once per room, and only the room's occupancy and
+    closures per (day, period, room).
     """
     unit = _unit(problem, sessions, index)
     idx = _Index(problem, sessions, set(unit))
@@ -640,13 +704,13 @@ def move_options(
     g = pr.grid
     main = sessions[index]
     cls = idx.classes[main.class_id]
+    fixed_pin = _pin_of(cls, main)
+    if fixed_pin is not None and fixed_pin.reason == "fixed":
+        return []
     unit_cids = {sessions[i].class_id for i in unit}
     batches = {b for c in unit_cids for b in idx.classes[c].batches}
     faculty = {f for c in unit_cids if (f := idx.classes[c].faculty) is not None}
     old_days = {sessions[i].day for i in unit}
-    fixed_pin = _pin_of(cls, main)
-    if fixed_pin is not None and fixed_pin.reason == "fixed":
-        return []
     names = _active_names(pr)
     w = pr.weights
 
@@ -660,13 +724,25 @@ def move_options(
     for i in unit:
         idx.remove(sessions[i])
 
-    others = {i: idx.per_class[sessions[i].class_id] for i in unit}
+    others = {i: list(idx.per_class[sessions[i].class_id]) for i in unit}
     sibling_rooms = {sessions[i].room for i in unit[1:]}
-    rooms = [r for r in pr.rooms if r.kind == cls.kind and r.id not in sibling_rooms]
+    rooms = [
+        idx.rooms[r.id]
+        for r in pr.rooms
+        if r.id not in sibling_rooms and _room_fits(idx, cls, r.id)
+    ]
+    # how the main session's room changes its class's room penalties, per room
+    at_home = _room_part(idx, cls, others[index], main.room)
+    room_adjust = {}
+    for room in rooms:
+        part = _room_part(idx, cls, others[index], room.id)
+        part.subtract(at_home)
+        room_adjust[room.id] = part
+    length = cls.periods_per_session
     out: list[MoveOption] = []
     for d in range(g.days):
         for p in range(g.periods_per_day):
-            if not g.can_start(d, p, cls.periods_per_session):
+            if not g.can_start(d, p, length):
                 continue
             moves = _moved_unit(sessions, unit, d, p, main.room)
             clean = True
@@ -680,32 +756,26 @@ def move_options(
                 idx.add(new)
                 placed.append(new)
             if clean:
-                shape_after = _shape_counts(idx, batches, faculty, old_days | {d})
+                base = _shape_counts(idx, batches, faculty, old_days | {d})
+                for day in old_days | {d}:
+                    base.subtract(shape_before[day])
+                for k, i in enumerate(unit):
+                    new = moves[k][1]
+                    _class_counts(idx, idx.classes[new.class_id], [*others[i], new], base)
+                base.subtract(class_before)
             for s in placed:
                 idx.remove(s)
             if not clean:
                 continue
-            shape_delta = Counter(shape_after)
-            for day in old_days | {d}:
-                shape_delta.subtract(shape_before[day])
+            cells = [(d, p + k) for k in range(length)]
             for room in rooms:
                 if (d, p, room.id) == (main.day, main.period, main.room):
                     continue
-                new_main = Session(main.class_id, d, p, room.id)
-                if _room_violations(idx, new_main, explain=False):
+                if any(c in room.unavailable or idx.room_occ[(room.id, *c)] for c in cells):
                     continue
-                class_after: Counter[str] = Counter()
-                for k, i in enumerate(unit):
-                    s = new_main if k == 0 else moves[k][1]
-                    c = idx.classes[s.class_id]
-                    _class_counts(idx, c, [*others[i], s], class_after)
+                adjust = room_adjust[room.id]
                 deltas = tuple(
-                    SoftDelta(
-                        name,
-                        shape_delta[name] + class_after[name] - class_before[name],
-                        getattr(w, name),
-                    )
-                    for name in names
+                    SoftDelta(name, base[name] + adjust[name], getattr(w, name)) for name in names
                 )
                 out.append(MoveOption(d, p, room.id, sum(x.cost for x in deltas), deltas))
     out.sort(key=lambda o: (o.soft_total_delta, o.day, o.period, o.room))
