@@ -11,7 +11,8 @@ timetable in-process, then prints:
   with stay-close: do all pinned sessions stay, and how many other sessions moved against
   the published timetable, beside a from-scratch regeneration.
 
-    python -m benchmarks.moves [--time-limit 40] [--samples 50] [--pins 100]
+    python -m benchmarks.moves [--time-limit 40] [--samples 50] [--pins 100] [--greedy]
+        [--no-pins]
 """
 
 from __future__ import annotations
@@ -97,8 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--greedy",
         action="store_true",
-        help="time moves on a first-fit timetable (no solve) and skip the pins part",
+        help="start from a first-fit timetable instead of a solve",
     )
+    parser.add_argument("--no-pins", action="store_true", help="skip the pins part (two solves)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
@@ -187,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
         f"session: median {statistics.median(option_counts):.0f}, max {max(option_counts)}"
     )
 
-    if args.greedy:
+    if args.no_pins:
         return
 
     # --- pins ----------------------------------------------------------------------------

@@ -267,3 +267,42 @@ def test_a_stay_close_regeneration_holds_the_scopes_pinned_sessions(draft):
     ]
     fresh = factories.GenerationJobFactory(status="PENDING", params={"stay_close": False})
     assert not any(c.pins for c in generation_problem_build(job=fresh).problem.classes)
+
+
+def test_a_moved_pinned_session_says_it_is_pinned_again(staff_client, draft):
+    job, slots = draft
+    staff_client.post(f"/api/timetable-slots/{slots['ec305_ece'].pk}/pin/")
+    body = _move(
+        staff_client, job, slot=slots["ec305_ece"].pk, day="FRI", period=4, dry_run=True
+    ).json()
+    assert body["violations"] == []
+    assert body["notes"] == [
+        "EC305 (CSE-3A+ECE-3B) is pinned on THU P2: the move unpins it there and pins it on "
+        "FRI P4 in LH-201"
+    ]
+
+
+def test_a_regeneration_saves_the_held_pins_pinned_again(admin_user):
+    """One period a week: the class can only be where it is pinned, and the new job's slot
+    of that session is pinned too, so the pin lasts through the next regeneration."""
+    import datetime as dt
+
+    from academics.models import TimeSlot
+    from timetabling import generation
+
+    TimeSlot.objects.create(day=0, period=1, start_time=dt.time(9), end_time=dt.time(10))
+    subject = factories.SubjectFactory(sessions_per_week=1, min_days=1)
+    offering = factories.OfferingFactory(subject=subject)
+    room = factories.RoomFactory(capacity=60)
+    draft = factories.GenerationJobFactory(status="COMPLETED")
+    factories.TimetableSlotFactory(
+        job=draft, offering=offering, room=room, day=0, period=1, active=False, pinned=True
+    )
+    job = generation.generation_job_create(
+        user=admin_user, time_limit_s=5, enqueue=False, stay_close=True
+    )
+    job = generation.generation_job_run(job_id=job.pk)
+    assert job.status == "COMPLETED", job.error
+    assert list(job.slots.values_list("day", "period", "room_id", "pinned")) == [
+        (0, 1, room.pk, True)
+    ]
