@@ -306,3 +306,12 @@ def test_a_regeneration_saves_the_held_pins_pinned_again(admin_user):
     assert list(job.slots.values_list("day", "period", "room_id", "pinned")) == [
         (0, 1, room.pk, True)
     ]
+
+
+def test_the_index_links_a_drafts_changes(client, staff_user, draft):
+    job, _ = draft
+    client.force_login(staff_user)
+    html = client.get("/timetable/").content.decode()
+    assert f'href="/timetable/changes/{job.pk}/"' in html
+    GenerationJob.objects.filter(pk=job.pk).update(published_at="2026-01-05T09:00:00Z")
+    assert f"/timetable/changes/{job.pk}/" not in client.get("/timetable/").content.decode()
