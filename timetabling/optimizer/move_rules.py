@@ -28,6 +28,11 @@ COMPUTED = frozenset(
         "long_run",
         "room_capacity",
         "previous_distance",
+        # the teachers' own wishes: counted here as model.py defines them, and held to the
+        # evaluator by the property test once the evaluator scores them
+        "faculty_gap",
+        "faculty_avoid",
+        "faculty_prefer",
     }
 )
 
@@ -418,7 +423,8 @@ def class_counts(idx: Index, cls: ClassSpec, ss: Iterable[Session], counts: Coun
 def shape_counts(
     idx: Index, batches: Iterable[int], faculty: Iterable[int], days: Iterable[int]
 ) -> Counter[str]:
-    """isolated and idle_gap of some batch days, long_run of some faculty days."""
+    """isolated and idle_gap of some batch days; long_run and the teachers' wishes of some
+    faculty days."""
     g = idx.problem.grid
     occ = idx.batch_occ
     counts: Counter[str] = Counter()
@@ -444,4 +450,26 @@ def shape_counts(
                     window.append(window[-1] + 1)
                 if len(window) == k and all(idx.fac_occ[(f, d, q)] for q in window):
                     counts["long_run"] += 1
+            _teacher_wishes(idx, f, d, counts)
     return counts
+
+
+def _teacher_wishes(idx: Index, f: int, d: int, counts: Counter[str]) -> None:
+    """faculty_gap (idle periods of the day beyond ``max_gaps_per_day``), faculty_avoid
+    (teaching periods in ``avoid``) and faculty_prefer (teaching periods outside a
+    non-empty ``prefer``) of one teacher's day."""
+    fac = idx.faculty.get(f)
+    if fac is None:
+        return
+    g = idx.problem.grid
+    busy = [p for p in range(g.periods_per_day) if idx.fac_occ[(f, d, p)]]
+    if not busy:
+        return
+    if fac.max_gaps_per_day is not None:
+        idle = sum(
+            1 for p in range(busy[0] + 1, busy[-1]) if g.exists(d, p) and not idx.fac_occ[(f, d, p)]
+        )
+        counts["faculty_gap"] += max(0, idle - fac.max_gaps_per_day)
+    counts["faculty_avoid"] += sum(1 for p in busy if (d, p) in fac.avoid)
+    if fac.prefer:
+        counts["faculty_prefer"] += sum(1 for p in busy if (d, p) not in fac.prefer)

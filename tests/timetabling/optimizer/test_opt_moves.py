@@ -9,7 +9,7 @@ total, penalty by penalty.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ from timetabling.optimizer import (
     Weights,
     evaluate,
 )
-from timetabling.optimizer.evaluate import HARD_KINDS
+from timetabling.optimizer.evaluate import HARD_KINDS, SOFT_NAMES
 from timetabling.optimizer.moves import (
     MoveRefused,
     check_move,
@@ -36,7 +36,7 @@ from timetabling.optimizer.moves import (
     move_options,
 )
 
-ZERO = Weights(0, 0, 0, 0, 0, 0, 0, 0)
+ZERO = Weights(**{f.name: 0 for f in fields(Weights)})  # every penalty off
 
 
 def make_problem(
@@ -296,6 +296,16 @@ def _random_problem(rng: random.Random) -> Problem:
             unavailable=frozenset(c for c in cells if rng.random() < 0.1),
             max_periods_per_day=rng.choice([None, 2, 3]),
             max_consecutive=rng.choice([None, 2]) if "faculty_consecutive" in HARD_KINDS else None,
+            # the teachers' wishes only once the evaluator scores them
+            **(
+                {
+                    "max_gaps_per_day": rng.choice([None, 0, 1]),
+                    "prefer": frozenset(c for c in cells if rng.random() < 0.4),
+                    "avoid": frozenset(c for c in cells if rng.random() < 0.2),
+                }
+                if "faculty_gap" in SOFT_NAMES
+                else {}
+            ),
         )
         for f in (1, 2)
     )
@@ -349,7 +359,7 @@ def _random_problem(rng: random.Random) -> Problem:
         for c in classes
         if rng.random() < 0.5
     )
-    weights = Weights(*(rng.randint(0, 3) for _ in range(8)))
+    weights = Weights(*(rng.randint(0, 3) for _ in range(len(fields(Weights)))))
     return Problem(
         grid=TimeGrid(days, periods, breaks_after=breaks),
         rooms=rooms,
@@ -459,3 +469,35 @@ def test_move_options_lists_exactly_the_clean_places_with_their_soft_change() ->
         assert {(o.day, o.period, o.room): o.soft_total_delta for o in options} == expected
         assert [o.soft_total_delta for o in options] == sorted(expected.values())
         assert move_options(problem, sessions, i, limit=2) == options[:2]
+
+
+def test_teacher_wishes_are_counted_for_the_days_a_move_touches(monkeypatch) -> None:
+    """faculty_gap, faculty_avoid and faculty_prefer as ``model.py`` defines them (they join
+    the answers once the evaluator scores them)."""
+    from timetabling.optimizer import move_rules
+
+    names = (*move_rules.SOFT_NAMES, "faculty_gap", "faculty_avoid", "faculty_prefer")
+    monkeypatch.setattr(move_rules, "SOFT_NAMES", tuple(dict.fromkeys(names)))
+    teacher = Faculty(
+        1, max_gaps_per_day=0, avoid=frozenset({(0, 0)}), prefer=frozenset({(1, 1), (1, 2)})
+    )
+    problem = make_problem(
+        [cls(1, batches=(1,), faculty=1), cls(2, batches=(2,), faculty=1)],
+        days=2,
+        faculty=[teacher],
+        weights=replace(ZERO, faculty_gap=1, faculty_avoid=2, faculty_prefer=1),
+    )
+    sessions = [Session(1, 1, 1, 1), Session(2, 1, 2, 1)]
+    to_avoided = check_move(problem, sessions, 0, 0, 0, 1)
+    assert {d.name: d.delta for d in to_avoided.soft_delta} == {
+        "faculty_gap": 0,
+        "faculty_avoid": 1,
+        "faculty_prefer": 1,
+    }
+    leaves_a_gap = check_move(problem, sessions, 0, 1, 0, 1)
+    assert {d.name: d.delta for d in leaves_a_gap.soft_delta} == {
+        "faculty_gap": 1,
+        "faculty_avoid": 0,
+        "faculty_prefer": 1,
+    }
+    assert leaves_a_gap.soft_total_delta == 2
