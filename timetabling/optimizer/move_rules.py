@@ -5,6 +5,9 @@ but the moving ones; ``time_violations`` and ``room_violations`` name each hard 
 placed session breaks (in the institution's words when ``explain``), and
 ``class_counts``/``shape_counts`` recount the named soft penalties of only the classes,
 batch days and faculty days a move touches, exactly as :mod:`.evaluate` counts them.
+
+A teacher's week load is the one hard rule no move or swap can change (the same sessions
+stay, with the same teachers), so it is not checked here.
 """
 
 from __future__ import annotations
