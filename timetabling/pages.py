@@ -15,8 +15,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from academics.models import Batch, Faculty, Room
 from sih28.errors import ApplicationError, NotFoundError
@@ -172,6 +174,9 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         "query": query,
         "ics_url": links["ics"],
         "csv_url": links["csv"],
+        # a completed, unpublished draft's sessions can be pinned here by admin and staff
+        "editable": job is not None and job.status == "COMPLETED" and job.published_at is None,
+        "here": request.get_full_path(),
     }
     return render(request, "timetabling/timetable.html", context)
 
@@ -212,3 +217,20 @@ def job_changes(request: HttpRequest, job_id: int) -> HttpResponse:
         **editing.changes_words(job, changes),
     }
     return render(request, "timetabling/changes.html", context)
+
+
+@login_required(login_url=LOGIN_URL)
+@require_POST
+def pin_toggle(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """Pin (``pinned=1``) or unpin a draft's session from its grid page, then go back."""
+    try:
+        editing.timetable_slot_pin(
+            user=request.user, slot_id=slot_id, pinned=request.POST.get("pinned") == "1"
+        )
+    except ApplicationError as exc:
+        title = "Not allowed" if exc.status_code == 403 else "Cannot pin"
+        return _message(request, _Refused(exc.status_code, title, exc.message))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("timetable-index")
+    return redirect(back)

@@ -315,3 +315,26 @@ def test_the_index_links_a_drafts_changes(client, staff_user, draft):
     assert f'href="/timetable/changes/{job.pk}/"' in html
     GenerationJob.objects.filter(pk=job.pk).update(published_at="2026-01-05T09:00:00Z")
     assert f"/timetable/changes/{job.pk}/" not in client.get("/timetable/").content.decode()
+
+
+def test_a_drafts_grid_page_pins_and_unpins_a_session(client, staff_user, faculty_user, draft):
+    job, slots = draft
+    client.force_login(staff_user)
+    page = f"/timetable/batch/CSE-3A/?job={job.pk}"
+    html = client.get(page).content.decode()
+    assert f'action="/timetable/pin/{slots["ec305_cse"].pk}/"' in html
+    answer = client.post(f"/timetable/pin/{slots['ec305_cse'].pk}/", {"pinned": "1", "next": page})
+    assert answer.status_code == 302 and answer["Location"] == page
+    assert TimetableSlot.objects.filter(job=job, pinned=True).count() == 2
+    html = client.get(page).content.decode()
+    assert "Pinned</span>" in html and ">Unpin<" in html
+    client.post(
+        f"/timetable/pin/{slots['ec305_cse'].pk}/", {"pinned": "0", "next": "https://evil.example/"}
+    )
+    assert not TimetableSlot.objects.filter(job=job, pinned=True).exists()
+    GenerationJob.objects.filter(pk=job.pk).update(published_at="2026-01-05T09:00:00Z")
+    assert "/timetable/pin/" not in client.get(page).content.decode()
+    assert client.post(f"/timetable/pin/{slots['cs301'].pk}/", {"pinned": "1"}).status_code == 409
+    client.force_login(faculty_user)
+    assert client.post(f"/timetable/pin/{slots['cs301'].pk}/", {"pinned": "1"}).status_code == 403
+    assert client.get(f"/timetable/pin/{slots['cs301'].pk}/").status_code == 405
