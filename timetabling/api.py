@@ -18,7 +18,7 @@ from sih28.errors import ApplicationError
 from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS
 from sih28.schema import ERROR_RESPONSE
 from sih28.viewsets import ValuesListMixin
-from timetabling import exports, filters, generation, selectors, serializers, services
+from timetabling import editing, exports, filters, generation, selectors, serializers, services
 from timetabling.models import JobStatus
 
 
@@ -91,6 +91,54 @@ class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
         return self._job_response(job.pk)
 
     @extend_schema(
+        request=serializers.MoveRequestSerializer,
+        responses={
+            200: serializers.MoveResultSerializer,
+            201: OpenApiResponse(
+                serializers.MoveResultSerializer,
+                description="The job was published: the move was applied to a new draft.",
+            ),
+            409: OpenApiResponse(
+                ERROR_RESPONSE,
+                description="The move breaks hard rules (listed in `violations`), or the job "
+                "has not completed.",
+            ),
+        },
+        description=(
+            "Check (`dry_run`) or apply a move of one session to a day, period and room, or "
+            "a swap with another session. The answer names every hard rule it would break "
+            "and the change of each named soft penalty. Applied, the session's slots (every "
+            "batch of a combined class, every option of a basket) move and are pinned; on a "
+            "published job a new draft is made first and the move is applied there."
+        ),
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def moves(self, request: Request, pk: str | None = None) -> Response:
+        data = serializers.MoveRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        outcome = editing.timetable_move(
+            user=request.user,
+            job_id=self.get_object().pk,
+            slot_id=v["slot"],
+            day=v.get("day"),
+            period=v.get("period"),
+            room=v.get("room"),
+            swap_with=v.get("swap_with"),
+            dry_run=v["dry_run"],
+        )
+        code = status.HTTP_201_CREATED if outcome.new_job else status.HTTP_200_OK
+        return Response(serializers.MoveResultSerializer(outcome).data, status=code)
+
+    @extend_schema(responses=serializers.ChangesSerializer)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def changes(self, request: Request, pk: str | None = None) -> Response:
+        """The job's sessions that moved against the published timetable: in time (another
+        day or period) and in room only, with their share of all the job's slots."""
+        job, changes = editing.job_changes(job_id=self.get_object().pk)
+        return Response(serializers.ChangesSerializer(editing.changes_words(job, changes)).data)
+
+    @extend_schema(
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=list(exports.FORMATS), default="csv")
         ],
@@ -130,8 +178,73 @@ class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.TimetableSlotFilter
     ordering_fields = ["day", "period"]
 
+    @property
+    def read_roles(self) -> set[str]:
+        """Everyone reads slots; where a session could move is for admin and staff."""
+        return set(MANAGERS) if self.action == "options" else set(ALL_ROLES)
+
     def get_queryset(self):
         return selectors.slot_list(user=self.request.user)
+
+    def _pin(self, request: Request, pk: str | None, pinned: bool) -> Response:
+        slots = editing.timetable_slot_pin(
+            user=request.user, slot_id=self.get_object().pk, pinned=pinned
+        )
+        return Response(serializers.TimetableSlotSerializer(slots, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: serializers.TimetableSlotSerializer(many=True),
+            409: OpenApiResponse(
+                ERROR_RESPONSE, description="The job is published or not completed."
+            ),
+        },
+        description="Pin the slot's session (its slot of every batch) on a draft: "
+        "regenerating the scope with stay-close keeps it exactly there.",
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def pin(self, request: Request, pk: str | None = None) -> Response:
+        return self._pin(request, pk, True)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: serializers.TimetableSlotSerializer(many=True),
+            409: OpenApiResponse(
+                ERROR_RESPONSE, description="The job is published or not completed."
+            ),
+        },
+        description="Unpin the slot's session on a draft.",
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def unpin(self, request: Request, pk: str | None = None) -> Response:
+        return self._pin(request, pk, False)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "limit", OpenApiTypes.INT, description="At most this many options (1-1000)."
+            )
+        ],
+        responses=serializers.SlotOptionsSerializer,
+        description="Every day, period and room the slot's session could move to without "
+        "breaking a hard rule, smallest change of the soft penalties first (admin and staff).",
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def options(self, request: Request, pk: str | None = None) -> Response:
+        raw = request.query_params.get("limit")
+        limit = None
+        if raw is not None:
+            if not (
+                raw.isascii() and raw.isdigit() and 1 <= int(raw[:5]) <= 1000 and len(raw) <= 4
+            ):
+                raise ApplicationError("limit must be a whole number from 1 to 1000.")
+            limit = int(raw)
+        found = editing.slot_move_options(
+            user=request.user, slot_id=self.get_object().pk, limit=limit
+        )
+        return Response(serializers.SlotOptionsSerializer(found).data)
 
 
 class AttendanceViewSet(

@@ -29,6 +29,8 @@ class GridEntry:
     period: int
     length: int
     combined: bool = False  # one class attended by several batches together
+    slot_id: int | None = None  # the first of its slots (pinning acts on all of them)
+    pinned: bool = False
 
 
 @dataclass
@@ -106,6 +108,8 @@ def week_grid(
             s.period,
             s.length,
             combined=bool(s.offering.group),
+            slot_id=s.pk,
+            pinned=s.pinned,
         )
 
     origin: dict[tuple[int, int], GridCell] = {}  # (day, row) -> the cell starting there

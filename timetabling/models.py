@@ -122,6 +122,9 @@ class TimetableSlot(models.Model):
     # A combined class has one slot per batch; exactly one of them is primary, so teacher
     # and room workloads count each session once.
     primary = models.BooleanField(default=True)
+    # Pinned by the office on a draft: regenerating the scope with stay-close keeps the
+    # session exactly here, and a manual move pins the session where it was moved to.
+    pinned = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["day", "period", "batch_id"]

@@ -28,6 +28,8 @@ urlpatterns = [
     path("", pages.index, name="timetable-index"),
     path("login/", pages.login_page, name="timetable-login"),
     path("logout/", LogoutView.as_view(next_page="timetable-login"), name="timetable-logout"),
+    path("changes/<int:job_id>/", pages.job_changes, name="timetable-changes"),
+    path("pin/<int:slot_id>/", pages.pin_toggle, name="timetable-pin"),
 ]
 
 for _kind in ("batch", "faculty", "room"):

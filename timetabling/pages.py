@@ -15,14 +15,16 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from academics.models import Batch, Faculty, Room
-from sih28.errors import ApplicationError
+from sih28.errors import ApplicationError, NotFoundError
 from sih28.login_throttle import throttled_login
 from sih28.permissions import is_manager
-from timetabling import exports, selectors
+from timetabling import editing, exports, selectors
 from timetabling.generation import JobMetrics
 from timetabling.grid import week_grid
 from timetabling.models import GenerationJob
@@ -172,6 +174,9 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         "query": query,
         "ics_url": links["ics"],
         "csv_url": links["csv"],
+        # a completed, unpublished draft's sessions can be pinned here by admin and staff
+        "editable": job is not None and job.status == "COMPLETED" and job.published_at is None,
+        "here": request.get_full_path(),
     }
     return render(request, "timetabling/timetable.html", context)
 
@@ -192,3 +197,40 @@ def timetable_export(request: HttpRequest, kind: str, key: str, fmt: str) -> Htt
         return _message(request, _Refused(409, "Cannot export", exc.message))
     suffix = f"-job{job.pk}" if job else ""
     return exports.http_response(result, f"timetable-{kind}-{key}{suffix}")
+
+
+@login_required(login_url=LOGIN_URL)
+def job_changes(request: HttpRequest, job_id: int) -> HttpResponse:
+    """What a draft changes against the published timetable: sessions moved in time and
+    sessions moved in room only (admin and staff)."""
+    if not is_manager(request.user):
+        return _message(
+            request, _Refused(403, "Not allowed", "Only admin and staff can compare drafts.")
+        )
+    try:
+        job, changes = editing.job_changes(job_id=job_id)
+    except NotFoundError as exc:
+        return _message(request, _Refused(404, "No such job", exc.message))
+    context = {
+        "job": job,
+        "title": f"What job {job.pk} changes",
+        **editing.changes_words(job, changes),
+    }
+    return render(request, "timetabling/changes.html", context)
+
+
+@login_required(login_url=LOGIN_URL)
+@require_POST
+def pin_toggle(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """Pin (``pinned=1``) or unpin a draft's session from its grid page, then go back."""
+    try:
+        editing.timetable_slot_pin(
+            user=request.user, slot_id=slot_id, pinned=request.POST.get("pinned") == "1"
+        )
+    except ApplicationError as exc:
+        title = "Not allowed" if exc.status_code == 403 else "Cannot pin"
+        return _message(request, _Refused(exc.status_code, title, exc.message))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("timetable-index")
+    return redirect(back)

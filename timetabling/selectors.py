@@ -227,3 +227,27 @@ def published_jobs() -> QuerySet[GenerationJob]:
         .filter(Exists(live))
         .order_by("pk")
     )
+
+
+# --- What changed: a job's slots against the published timetable of its batches -----------
+
+
+def changes_slots(*, job: GenerationJob) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """(published, job's) slot rows with the codes a change list shows: the published
+    timetable of the batches the job covers (not the job's own slots) and the job's slots."""
+    fields = (
+        "offering_id",
+        "batch__code",
+        "offering__subject__code",
+        "day",
+        "period",
+        "room__code",
+    )
+    mine = TimetableSlot.objects.filter(job=job).order_by("pk").values_list(*fields, named=True)
+    published = (
+        TimetableSlot.objects.filter(active=True, batch_id__in=job.slots.values("batch_id"))
+        .exclude(job=job)
+        .order_by("pk")
+        .values_list(*fields, named=True)
+    )
+    return published, mine

@@ -145,6 +145,7 @@ class TimetableSlotSerializer(serializers.ModelSerializer):
             "length",
             "active",
             "primary",
+            "pinned",
         ]
         read_only_fields = fields
 
@@ -207,3 +208,108 @@ class FacultyWorkloadSerializer(serializers.Serializer):
     periods = serializers.IntegerField()
     max_hours_per_week = serializers.IntegerField()
     max_hours_per_day = serializers.IntegerField()
+
+
+# --- Editing by hand: moves, where a session can go, what changed ---------------------------
+
+
+class MoveRequestSerializer(serializers.Serializer):
+    """Move one session to a day, period and room, or swap it with another session."""
+
+    slot = serializers.IntegerField(min_value=1, max_value=INT64_MAX)
+    day = serializers.ChoiceField(choices=Day.labels, required=False)
+    period = serializers.IntegerField(
+        min_value=1, max_value=limits.MAX_PERIODS_PER_DAY, required=False
+    )
+    room = serializers.CharField(
+        max_length=32, required=False, help_text="A room code; left out, the room stays."
+    )
+    swap_with = serializers.IntegerField(
+        min_value=1,
+        max_value=INT64_MAX,
+        required=False,
+        help_text="A slot of the same job: the two sessions trade day, period and room.",
+    )
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "swap_with" in attrs:
+            if {"day", "period", "room"} & attrs.keys():
+                raise serializers.ValidationError("Give either swap_with or day/period/room.")
+        elif "day" not in attrs or "period" not in attrs:
+            raise serializers.ValidationError("A move needs day and period (or swap_with).")
+        return attrs
+
+
+class ViolationSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="The evaluator's name of the hard rule.")
+    message = serializers.CharField()
+
+
+class SoftDeltaSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    delta = serializers.IntegerField(help_text="Change in occurrences.")
+    weight = serializers.IntegerField()
+    cost = serializers.IntegerField(help_text="delta x weight.")
+
+
+class PlaceSerializer(serializers.Serializer):
+    day = serializers.ChoiceField(choices=Day.labels)
+    period = serializers.IntegerField(min_value=1)
+    room = serializers.CharField()
+
+
+class MovedSessionSerializer(serializers.Serializer):
+    slots = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Its slots, one per batch."
+    )
+    # "class" and "from" are Python keywords: declared through the class namespace
+    locals()["class"] = serializers.CharField(help_text="Subject and batches.")
+    locals()["from"] = PlaceSerializer()
+    to = PlaceSerializer()
+
+
+class MoveResultSerializer(serializers.Serializer):
+    job = serializers.IntegerField(
+        source="job_id", help_text="The job edited: a new draft when the job was published."
+    )
+    new_job = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+    applied = serializers.BooleanField()
+    violations = ViolationSerializer(many=True, source="check.violations")
+    soft_delta = SoftDeltaSerializer(many=True, source="check.soft_delta")
+    soft_total_delta = serializers.IntegerField(source="check.soft_total_delta")
+    notes = serializers.ListField(child=serializers.CharField(), source="check.notes")
+    moved = MovedSessionSerializer(many=True)
+
+
+class MoveOptionSerializer(PlaceSerializer):
+    soft_total_delta = serializers.IntegerField()
+    soft_delta = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Change of each named soft penalty."
+    )
+
+
+class SlotOptionsSerializer(serializers.Serializer):
+    slot = serializers.IntegerField(source="slot_id")
+    job = serializers.IntegerField(source="job_id")
+    current = PlaceSerializer()
+    options = MoveOptionSerializer(many=True)
+
+
+class ChangeSerializer(serializers.Serializer):
+    batch = serializers.CharField()
+    subject = serializers.CharField()
+    locals()["from"] = PlaceSerializer()
+    to = PlaceSerializer()
+
+
+class ChangesSerializer(serializers.Serializer):
+    job = serializers.IntegerField()
+    sessions = serializers.IntegerField(help_text="Slots of the job (one per batch).")
+    time_moves = ChangeSerializer(many=True, help_text="Moved to another day or period.")
+    room_moves = ChangeSerializer(many=True, help_text="Same day and period, another room.")
+    time_share = serializers.FloatField()
+    room_share = serializers.FloatField()
+    added = serializers.IntegerField()
+    removed = serializers.IntegerField()

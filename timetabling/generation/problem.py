@@ -15,6 +15,7 @@ from academics.models import Offering, Room, TimeSlot
 from timetabling import optimizer as opt
 from timetabling.generation import groups, placement
 from timetabling.generation.params import JobParams
+from timetabling.generation.pins import regeneration_pins
 from timetabling.generation.scope import scope_resolve
 from timetabling.models import GenerationJob, TimetableSlot
 
@@ -189,6 +190,10 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
     placement.pins_check(pins, classes, class_names)
     issues += pins.issues
     classes = [replace(c, pins=tuple(pins.of[c.id])) if pins.of.get(c.id) else c for c in classes]
+    # the office's pins on the scope's last draft, when regenerating close to it
+    classes = regeneration_pins(
+        job=job, classes=classes, class_of_offering=class_of_offering, stay_close=stay_close
+    )
 
     faculty_rows = {o.faculty_id: o.faculty for o in offerings}
     faculty_rows.update({g.option.faculty_id: g.option.faculty for g in options.values()})

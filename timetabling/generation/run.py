@@ -23,7 +23,7 @@ from django.db import transaction
 from sih28.errors import ApplicationError
 from sih28.sentry import job_scope_context, transaction_or_span
 from timetabling import optimizer as opt
-from timetabling.generation import states
+from timetabling.generation import pins, states
 from timetabling.generation.lease import (
     Lease,
     Lost,
@@ -243,6 +243,7 @@ def _save(
     started = time.monotonic()
     job_id = lease.job.pk
     length = {c.id: c.periods_per_session for c in gen.problem.classes}
+    pinned = pins.pinned_cells(gen.problem)
     slots = [
         TimetableSlot(
             job_id=job_id,
@@ -255,6 +256,7 @@ def _save(
             length=length[s.class_id],
             active=False,
             primary=i == 0,
+            pinned=(s.class_id, s.day, s.period) in pinned,
         )
         for s in result.sessions
         for i, o in enumerate(gen.offerings_of[s.class_id])
