@@ -89,14 +89,14 @@ def offering_list() -> QuerySet[Offering]:
 MAX_SUBGROUP_DEPTH = 8
 
 
-def _subgroup_parents() -> dict[int, int]:
+def subgroup_parents() -> dict[int, int]:
     """``subgroup id -> parent id`` of every batch that has a parent (one query)."""
     return dict(Batch.objects.filter(parent__isnull=False).values_list("pk", "parent_id"))
 
 
 def batch_ancestor_ids(*, batch_id: int, parents: dict[int, int] | None = None) -> list[int]:
     """``batch_id`` and the batches it is a subgroup of, nearest first (one query)."""
-    parents = _subgroup_parents() if parents is None else parents
+    parents = subgroup_parents() if parents is None else parents
     out = [batch_id]
     while out[-1] in parents and len(out) <= MAX_SUBGROUP_DEPTH:
         nxt = parents[out[-1]]
@@ -108,7 +108,7 @@ def batch_ancestor_ids(*, batch_id: int, parents: dict[int, int] | None = None) 
 
 def batch_descendant_ids(*, batch_id: int, parents: dict[int, int] | None = None) -> list[int]:
     """The subgroups of ``batch_id``, their subgroups and so on (one query)."""
-    parents = _subgroup_parents() if parents is None else parents
+    parents = subgroup_parents() if parents is None else parents
     children: dict[int, list[int]] = {}
     for child, parent in parents.items():
         children.setdefault(parent, []).append(child)
@@ -125,7 +125,7 @@ def batch_descendant_ids(*, batch_id: int, parents: dict[int, int] | None = None
 def batch_family_ids(*, batch_id: int) -> list[int]:
     """What a batch's timetable shows: the batch, the batches it is a subgroup of, and its
     own subgroups (one query)."""
-    parents = _subgroup_parents()
+    parents = subgroup_parents()
     return batch_ancestor_ids(batch_id=batch_id, parents=parents) + batch_descendant_ids(
         batch_id=batch_id, parents=parents
     )

@@ -9,13 +9,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from sih28.errors import ApplicationError
-from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS
+from academics.models import Student
+from sih28.errors import ApplicationError, NotFoundError
+from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS, role_of
 from sih28.schema import ERROR_RESPONSE
 from sih28.viewsets import ValuesListMixin
 from timetabling import exports, filters, generation, selectors, serializers, services
@@ -131,7 +133,45 @@ class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["day", "period"]
 
     def get_queryset(self):
+        if self.action == "mine":
+            return self._mine()
         return selectors.slot_list(user=self.request.user)
+
+    def _mine(self):
+        roll = self.request.query_params.get("student")
+        own = selectors.student_of(self.request.user)
+        if roll is None or (own is not None and roll == own.roll_number):
+            if own is None:
+                raise ApplicationError("You are not a student: name one with ?student=ROLL_NUMBER.")
+            student = own
+        elif role_of(self.request.user) in MANAGERS | {FACULTY}:
+            student = Student.objects.filter(roll_number=roll[:64]).first()
+            if student is None:
+                raise NotFoundError(f"There is no student {roll[:32]!r}.")
+        else:
+            raise PermissionDenied("Students can read their own timetable only.")
+        return selectors.student_slots(student=student, user=self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "student",
+                OpenApiTypes.STR,
+                description="A roll number (admin, staff and faculty); a student may leave "
+                "it out or name themself.",
+            )
+        ],
+        responses={
+            200: serializers.TimetableSlotSerializer(many=True),
+            404: OpenApiResponse(ERROR_RESPONSE, description="No such student."),
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def mine(self, request: Request) -> Response:
+        """Exactly the sessions one student attends in the published timetable: their
+        batch's and its parents' classes, their own subgroup's, and only the basket options
+        they chose."""
+        return self.list(request)
 
 
 class AttendanceViewSet(
