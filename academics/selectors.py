@@ -122,10 +122,10 @@ def batch_descendant_ids(*, batch_id: int, parents: dict[int, int] | None = None
     return out
 
 
-def batch_family_ids(*, batch_id: int) -> list[int]:
+def batch_family_ids(*, batch_id: int, parents: dict[int, int] | None = None) -> list[int]:
     """What a batch's timetable shows: the batch, the batches it is a subgroup of, and its
     own subgroups (one query)."""
-    parents = subgroup_parents()
+    parents = subgroup_parents() if parents is None else parents
     return batch_ancestor_ids(batch_id=batch_id, parents=parents) + batch_descendant_ids(
         batch_id=batch_id, parents=parents
     )

@@ -133,7 +133,7 @@ class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["day", "period"]
 
     def get_queryset(self):
-        if self.action == "mine":
+        if getattr(self, "action", None) == "mine":
             return self._mine()
         return selectors.slot_list(user=self.request.user)
 

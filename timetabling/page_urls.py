@@ -30,7 +30,7 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(next_page="timetable-login"), name="timetable-logout"),
 ]
 
-for _kind in ("batch", "faculty", "room"):
+for _kind in pages.KINDS:
     urlpatterns += [
         path(f"{_kind}/<code:key>/", pages.timetable, {"kind": _kind}, name=f"timetable-{_kind}"),
         re_path(

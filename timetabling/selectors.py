@@ -20,9 +20,11 @@ from academics.models import (
     Student,
     TimeSlot,
 )
-from academics.selectors import batch_ancestor_ids, batch_family_ids
+from academics.selectors import batch_ancestor_ids, batch_family_ids, subgroup_parents
 from sih28.permissions import FACULTY, MANAGERS, STUDENT, role_of
 from timetabling.models import Attendance, GenerationJob, TimetableSlot
+
+Parents = dict[int, int]  # subgroup id -> parent id (``academics.selectors.subgroup_parents``)
 
 
 def job_list() -> QuerySet[GenerationJob]:
@@ -35,28 +37,24 @@ def job_list() -> QuerySet[GenerationJob]:
 @dataclass(frozen=True)
 class Audience:
     """What one student attends: the sessions of ``batch_ids`` (their batch and the batches
-    it is a subgroup of) that are ordinary classes or one of ``option_ids`` (the basket
-    options they chose)."""
+    it is a subgroup of) that are ordinary classes or a basket option the student chose."""
 
+    student_id: int
     batch_ids: tuple[int, ...]
-    option_ids: tuple[int, ...]
 
     def slots(self) -> Q:
         """The filter on ``TimetableSlot`` for exactly the sessions this student attends."""
+        chosen = Enrollment.objects.filter(student_id=self.student_id).values("option_id")
         return Q(batch_id__in=self.batch_ids) & (
-            Q(offering__basket_option__isnull=True)
-            | Q(offering__basket_option_id__in=self.option_ids)
+            Q(offering__basket_option__isnull=True) | Q(offering__basket_option_id__in=chosen)
         )
 
 
-def student_audience(*, student: Student) -> Audience:
-    """The student's :class:`Audience` (two queries)."""
-    return Audience(
-        batch_ids=tuple(batch_ancestor_ids(batch_id=student.batch_id)),
-        option_ids=tuple(
-            Enrollment.objects.filter(student=student).values_list("option_id", flat=True)
-        ),
-    )
+def student_audience(*, student: Student, parents: Parents | None = None) -> Audience:
+    """The student's :class:`Audience` (one query, none given ``subgroup_parents()``; their
+    choices are a subquery)."""
+    lineage = batch_ancestor_ids(batch_id=student.batch_id, parents=parents)
+    return Audience(student_id=student.pk, batch_ids=tuple(lineage))
 
 
 def student_of(user: Any) -> Student | None:
@@ -86,7 +84,7 @@ def _slots() -> QuerySet[TimetableSlot]:
     )
 
 
-def slot_list(*, user: Any = None) -> QuerySet[TimetableSlot]:
+def slot_list(*, user: Any = None, parents: Parents | None = None) -> QuerySet[TimetableSlot]:
     """Slots visible to ``user`` (None: every slot, for the project's own code): managers see
     drafts too, faculty the whole published timetable, a student the published sessions
     they attend (``student_audience``: their batch and its parents, their own options)."""
@@ -102,7 +100,8 @@ def slot_list(*, user: Any = None) -> QuerySet[TimetableSlot]:
         student = student_of(user)
         if student is None:
             return qs.none()
-        return qs.filter(student_audience(student=student).slots(), active=True)
+        audience = student_audience(student=student, parents=parents)
+        return qs.filter(audience.slots(), active=True)
     return qs.none()
 
 
@@ -111,7 +110,9 @@ def student_slots(
 ) -> QuerySet[TimetableSlot]:
     """Exactly the sessions ``student`` attends in the published timetable (or job
     ``job_id``), narrowed to what ``user`` may see."""
-    qs = slot_list(user=user).filter(student_audience(student=student).slots())
+    parents = subgroup_parents()
+    qs = slot_list(user=user, parents=parents)
+    qs = qs.filter(student_audience(student=student, parents=parents).slots())
     return qs.filter(job_id=job_id) if job_id is not None else qs.filter(active=True)
 
 
@@ -220,20 +221,22 @@ def export_slots(
     faculty_id: int | None = None,
     room_id: int | None = None,
     student: Student | None = None,
+    parents: Parents | None = None,
 ) -> QuerySet[TimetableSlot]:
     """Slots of job ``job_id`` (a draft or published run), or else the published timetable,
     optionally narrowed to one batch, to a batch's page (``family_of``: the batch, the
     batches it is a subgroup of and its own subgroups), one faculty member, room or
     student (exactly the sessions they attend), and to what ``user`` may see
-    (``slot_list``); joins for the exports applied."""
-    qs = slot_list(user=user)
+    (``slot_list``); joins for the exports applied. ``parents`` (``subgroup_parents()``)
+    saves reading the subgroups again."""
+    qs = slot_list(user=user, parents=parents)
     qs = qs.filter(job_id=job_id) if job_id is not None else qs.filter(active=True)
     if batch_id is not None:
         qs = qs.filter(batch_id=batch_id)
     if family_of is not None:
-        qs = qs.filter(batch_id__in=batch_family_ids(batch_id=family_of))
+        qs = qs.filter(batch_id__in=batch_family_ids(batch_id=family_of, parents=parents))
     if student is not None:
-        qs = qs.filter(student_audience(student=student).slots())
+        qs = qs.filter(student_audience(student=student, parents=parents).slots())
     if faculty_id is not None:
         qs = qs.filter(faculty_id=faculty_id)
     if room_id is not None:
