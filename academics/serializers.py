@@ -206,6 +206,16 @@ class OfferingSerializer(serializers.ModelSerializer):
         model = Offering
         fields = ["id", "batch", "subject", "faculty", "group"]
 
+    def validate(self, attrs: dict) -> dict:
+        if self.instance is not None and self.instance.basket_option_id is not None:
+            raise serializers.ValidationError(
+                {
+                    "detail": "This offering belongs to an elective basket's option; change "
+                    "the option through /api/basket-options/."
+                }
+            )
+        return attrs
+
     def validate_group(self, value: str) -> str:
         if value.startswith(OPTION_GROUP_PREFIX):
             raise serializers.ValidationError(

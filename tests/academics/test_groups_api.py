@@ -226,6 +226,17 @@ def test_offerings_refuse_the_group_names_of_options(admin_client, basket):
     assert "group" in response.json()
 
 
+def test_an_options_offerings_are_changed_through_the_option_only(admin_client, basket):
+    option = factories.BasketOptionFactory(basket=basket, subject=Subject.objects.get(code="ML"))
+    offering = option.offerings.first()
+    response = admin_client.patch(
+        f"/api/offerings/{offering.pk}/", {"faculty": "T2"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "/api/basket-options/" in response.json()["detail"][0]
+    assert Offering.objects.get(pk=offering.pk).faculty == option.faculty
+
+
 def test_baskets_are_written_with_batch_codes_and_checked(admin_client, basket):
     created = admin_client.post(
         "/api/baskets/",
