@@ -9,7 +9,7 @@ from __future__ import annotations
 from rest_framework import viewsets
 from rest_framework.permissions import SAFE_METHODS
 
-from academics import filters, selectors, serializers
+from academics import filters, selectors, serializers, services
 from sih28.viewsets import ValuesListMixin
 
 
@@ -91,3 +91,96 @@ class OfferingViewSet(ValuesListMixin, viewsets.ModelViewSet):
     serializer_class = serializers.OfferingSerializer
     filterset_class = filters.OfferingFilter
     ordering_fields = ["id"]
+
+
+class ShiftViewSet(ValuesListMixin, viewsets.ModelViewSet):
+    queryset = selectors.shift_list()
+    serializer_class = serializers.ShiftSerializer
+    filterset_class = filters.ShiftFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["code"]
+
+
+class RoomUnavailabilityViewSet(ValuesListMixin, viewsets.ModelViewSet):
+    queryset = selectors.room_unavailability_list()
+    serializer_class = serializers.RoomUnavailabilitySerializer
+    filterset_class = filters.RoomUnavailabilityFilter
+    ordering_fields = ["day", "period"]
+
+
+class FacultyPreferenceViewSet(ValuesListMixin, viewsets.ModelViewSet):
+    queryset = selectors.faculty_preference_list()
+    serializer_class = serializers.FacultyPreferenceSerializer
+    filterset_class = filters.FacultyPreferenceFilter
+    ordering_fields = ["day", "period"]
+
+
+class FixedSessionViewSet(ValuesListMixin, viewsets.ModelViewSet):
+    queryset = selectors.fixed_session_list()
+    serializer_class = serializers.FixedSessionSerializer
+    filterset_class = filters.FixedSessionFilter
+    ordering_fields = ["day", "period"]
+
+
+class BasketViewSet(viewsets.ModelViewSet):
+    """Elective baskets; a change of code or batches re-syncs every option's offerings."""
+
+    queryset = selectors.basket_list()
+    serializer_class = serializers.BasketSerializer
+    filterset_class = filters.BasketFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["code"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.basket_create(batches=data.pop("batches"), **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.basket_update(
+            basket=serializer.instance, batches=data.pop("batches", None), **data
+        )
+
+
+class BasketOptionViewSet(ValuesListMixin, viewsets.ModelViewSet):
+    """Options of baskets; writing one creates or updates its offerings, one per batch of
+    its basket (``academics.services.basket_option_offerings_sync``)."""
+
+    queryset = selectors.basket_option_list()
+    serializer_class = serializers.BasketOptionSerializer
+    filterset_class = filters.BasketOptionFilter
+    ordering_fields = ["id"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.basket_option_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.basket_option_update(
+            option=serializer.instance, **serializer.validated_data
+        )
+
+
+class EnrollmentViewSet(ValuesListMixin, viewsets.ModelViewSet):
+    """Students' choices; admin and staff write, faculty read all, a student their own."""
+
+    serializer_class = serializers.EnrollmentSerializer
+    filterset_class = filters.EnrollmentFilter
+    ordering_fields = ["id"]
+
+    def get_queryset(self):
+        return selectors.enrollment_list(user=self.request.user)
+
+    @staticmethod
+    def _fields(data: dict) -> dict:
+        out = {k: data[k] for k in ("student", "basket") if k in data}
+        if "option" in data:
+            out["subject"] = data["option"]["subject"]
+        return out
+
+    def perform_create(self, serializer):
+        serializer.instance = services.enrollment_create(**self._fields(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = services.enrollment_update(
+            enrollment=serializer.instance, **self._fields(serializer.validated_data)
+        )

@@ -16,6 +16,15 @@ router.register("subjects", api.SubjectViewSet, basename="subject")
 router.register("batches", api.BatchViewSet, basename="batch")
 router.register("students", api.StudentViewSet, basename="student")
 router.register("offerings", api.OfferingViewSet, basename="offering")
+router.register("shifts", api.ShiftViewSet, basename="shift")
+router.register(
+    "room-unavailability", api.RoomUnavailabilityViewSet, basename="room-unavailability"
+)
+router.register("faculty-preferences", api.FacultyPreferenceViewSet, basename="faculty-preference")
+router.register("fixed-sessions", api.FixedSessionViewSet, basename="fixed-session")
+router.register("baskets", api.BasketViewSet, basename="basket")
+router.register("basket-options", api.BasketOptionViewSet, basename="basket-option")
+router.register("enrollments", api.EnrollmentViewSet, basename="enrollment")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),

@@ -144,6 +144,105 @@ class FacultyUnavailabilityFactory(DjangoModelFactory):
     period = 2
 
 
+class ShiftFactory(DjangoModelFactory):
+    class Meta:
+        model = am.Shift
+
+    code = factory.Sequence(lambda n: f"SH{n:03d}")
+    name = factory.LazyAttribute(lambda o: f"Shift {o.code}")
+    periods = "1-4"
+
+
+class RoomUnavailabilityFactory(DjangoModelFactory):
+    class Meta:
+        model = am.RoomUnavailability
+
+    room = factory.SubFactory(RoomFactory)
+    day = 2
+    period = 3
+
+
+class FacultyPreferenceFactory(DjangoModelFactory):
+    class Meta:
+        model = am.FacultyPreference
+
+    faculty = factory.SubFactory(FacultyFactory)
+    day = 0
+    period = 1
+    preference = "avoid"
+
+
+class FixedSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = am.FixedSession
+
+    batch = factory.SubFactory(BatchFactory)
+    subject = factory.SubFactory(SubjectFactory)
+    day = 0
+    period = 1
+
+
+class SubgroupFactory(BatchFactory):
+    """A lab or tutorial group of ``parent``."""
+
+    parent = factory.SubFactory(BatchFactory)
+    department = factory.LazyAttribute(lambda o: o.parent.department)
+    semester = factory.LazyAttribute(lambda o: o.parent.semester)
+    size = 20
+
+
+class BasketFactory(DjangoModelFactory):
+    """An elective basket; ``batches=[...]`` sets its batches (default: one new batch)."""
+
+    class Meta:
+        model = am.Basket
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"EL{n:03d}")
+    name = factory.LazyAttribute(lambda o: f"Electives {o.code}")
+    sessions_per_week = 3
+    periods_per_session = 1
+    min_days = 3
+
+    @factory.post_generation
+    def batches(self, create, extracted, **kwargs):
+        if create:
+            self.batches.set(extracted if extracted is not None else [BatchFactory()])
+
+
+class BasketOptionFactory(DjangoModelFactory):
+    """An option of a basket with its offerings, one per batch of the basket (made by the
+    service the API and the importer use)."""
+
+    class Meta:
+        model = am.BasketOption
+        skip_postgeneration_save = True
+
+    basket = factory.SubFactory(BasketFactory)
+    subject = factory.SubFactory(SubjectFactory)
+    faculty = factory.SubFactory(FacultyFactory)
+
+    @factory.post_generation
+    def offerings(self, create, extracted, **kwargs):
+        if create:
+            from academics.services import basket_option_offerings_sync
+
+            basket_option_offerings_sync(option=self)
+
+
+class EnrollmentFactory(DjangoModelFactory):
+    """``student`` chose ``option`` (its basket follows)."""
+
+    class Meta:
+        model = am.Enrollment
+
+    option = factory.SubFactory(BasketOptionFactory)
+    basket = factory.LazyAttribute(lambda o: o.option.basket)
+    student = factory.LazyAttribute(
+        lambda o: StudentFactory(batch=o.option.basket.batches.order_by("pk").first())
+    )
+
+
 # --- small institutions for timetable generation --------------------------------------------
 
 

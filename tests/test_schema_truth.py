@@ -171,3 +171,32 @@ def test_an_anonymous_request_gets_the_documented_401():
     answer = case.call_and_validate()
     assert answer.status_code == 401
     assert "detail" in answer.json()
+
+
+def test_a_students_timetable_and_an_options_export_row_match_the_schema(token):
+    option = factories.BasketOptionFactory()
+    student = factories.EnrollmentFactory(option=option).student
+    slot = factories.TimetableSlotFactory(offering=option.offerings.get(), day=0, period=1)
+    factories.TimeSlotFactory(day=0, period=1)
+    mine = call(token, "/api/timetable-slots/mine/", query={"student": student.roll_number})
+    [row] = mine.json()["results"]
+    assert (row["id"], row["basket"]) == (slot.pk, option.basket.code)
+    assert call(token, "/api/timetable-slots/mine/").json()["count"] == 0  # not a student
+    missing = call(token, "/api/timetable-slots/mine/", query={"student": "NOPE"})
+    assert missing.status_code == 404
+    export = call(
+        token,
+        "/api/generation-jobs/{id}/export/",
+        path_parameters={"id": slot.job_id},
+        query={"format": "json"},
+    )
+    assert [r["basket"] for r in export.json()] == [option.basket.code]
+    chosen = call(token, "/api/enrollments/").json()["results"]
+    assert chosen == [
+        {
+            "id": chosen[0]["id"],
+            "student": student.roll_number,
+            "basket": option.basket.code,
+            "subject": option.subject.code,
+        }
+    ]

@@ -25,6 +25,12 @@ VIEWSETS = {
     "/api/batches/": academics_api.BatchViewSet,
     "/api/students/": academics_api.StudentViewSet,
     "/api/offerings/": academics_api.OfferingViewSet,
+    "/api/shifts/": academics_api.ShiftViewSet,
+    "/api/room-unavailability/": academics_api.RoomUnavailabilityViewSet,
+    "/api/faculty-preferences/": academics_api.FacultyPreferenceViewSet,
+    "/api/fixed-sessions/": academics_api.FixedSessionViewSet,
+    "/api/basket-options/": academics_api.BasketOptionViewSet,
+    "/api/enrollments/": academics_api.EnrollmentViewSet,
     "/api/timetable-slots/": timetabling_api.TimetableSlotViewSet,
     "/api/attendance/": timetabling_api.AttendanceViewSet,
 }
@@ -44,7 +50,15 @@ def everything(admin_user):
         slot=slot, student=linked, date=dt.date(2026, 3, 6), status="late", marked_by=admin_user
     )
     factories.AttendanceFactory(slot=slot, date=dt.date(2026, 3, 13))
-    factories.RoomFactory(kind="lab", building="")
+    factories.RoomFactory(kind="lab", building="", features="computers;projector")
+    factories.SubgroupFactory(
+        shift=None, parent=factories.BatchFactory(shift=factories.ShiftFactory())
+    )
+    factories.RoomUnavailabilityFactory()
+    factories.FacultyPreferenceFactory()
+    factories.FixedSessionFactory()
+    factories.FixedSessionFactory(room=factories.RoomFactory(), day=3)
+    factories.EnrollmentFactory()
     assert factories.TimetableSlotFactory._meta.model.objects.exists()
     assert timezone.now()
 

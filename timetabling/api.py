@@ -9,17 +9,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from sih28.errors import ApplicationError
-from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS
+from academics.models import Student
+from sih28.errors import ApplicationError, NotFoundError
+from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS, role_of
 from sih28.schema import ERROR_RESPONSE
 from sih28.viewsets import ValuesListMixin
 from timetabling import editing, exports, filters, generation, selectors, serializers, services
-from timetabling.models import JobStatus
+from timetabling.models import JobStatus, TimetableSlot
 
 
 class _ExportNegotiation(DefaultContentNegotiation):
@@ -184,6 +186,8 @@ class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
         return set(MANAGERS) if self.action == "options" else set(ALL_ROLES)
 
     def get_queryset(self):
+        if getattr(self, "action", None) == "mine":
+            return self._mine()
         return selectors.slot_list(user=self.request.user)
 
     def _pin(self, request: Request, pk: str | None, pinned: bool) -> Response:
@@ -221,6 +225,23 @@ class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     def unpin(self, request: Request, pk: str | None = None) -> Response:
         return self._pin(request, pk, False)
 
+    def _mine(self):
+        """The slots of ``?student=ROLL`` (admin, staff, faculty; a student only themself),
+        or else of the signed-in student; none for a user who is no student."""
+        roll = self.request.query_params.get("student")
+        own = selectors.student_of(self.request.user)
+        if roll is None or (own is not None and roll == own.roll_number):
+            if own is None:
+                return TimetableSlot.objects.none()
+            student = own
+        elif role_of(self.request.user) in MANAGERS | {FACULTY}:
+            student = Student.objects.filter(roll_number=roll[:64]).first()
+            if student is None:
+                raise NotFoundError(f"There is no student {roll[:32]!r}.")
+        else:
+            raise PermissionDenied("Students can read their own timetable only.")
+        return selectors.student_slots(student=student, user=self.request.user)
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -245,6 +266,30 @@ class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
             user=request.user, slot_id=self.get_object().pk, limit=limit
         )
         return Response(serializers.SlotOptionsSerializer(found).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "student",
+                OpenApiTypes.STR,
+                description="A roll number (admin, staff and faculty); a student may leave "
+                "it out or name themself. Without it, a user who is not a student gets an "
+                "empty list.",
+            )
+        ],
+        responses={
+            200: serializers.TimetableSlotSerializer(many=True),
+            404: OpenApiResponse(ERROR_RESPONSE, description="No such student."),
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def mine(self, request: Request) -> Response:
+        """Exactly the sessions one student attends in the published timetable: their
+        batch's and its parents' classes, their own subgroup's, and only the basket options
+        they chose."""
+        # Wrong filters are named before the student is looked for, as on every list.
+        self.filter_queryset(TimetableSlot.objects.none())
+        return self.list(request)
 
 
 class AttendanceViewSet(

@@ -6,13 +6,16 @@ Every function takes an iterable of ``TimetableSlot`` rows loaded with
 ``(day, period) -> (start_time, end_time)`` (see ``selectors.time_grid``). Nothing here
 queries the database.
 
-CSV (the contract): ``batch, subject, faculty, room, day, period, length``, one row per slot,
-so a combined class gives one row per batch. Codes are the import keys (batch code, subject
-code, faculty employee id, room code); ``day`` is ``MON``..``SUN``; ``period`` is the first,
-1-based period; ``length`` the number of periods.
+CSV (the contract): ``batch, subject, faculty, room, day, period, length, basket``, one row
+per slot, so a combined class (and an elective basket's option) gives one row per batch.
+Codes are the import keys (batch code, subject code, faculty employee id, room code); a
+subgroup's session names the subgroup in ``batch``; ``day`` is ``MON``..``SUN``; ``period``
+is the first, 1-based period; ``length`` the number of periods; ``basket`` the elective
+basket's code for an option's rows, empty otherwise.
 
 iCalendar: one weekly recurring ``VEVENT`` per session (the slots of a combined class are one
-event naming all its batches). Times are floating local times of the institution's time grid.
+event naming all its batches; an option's summary names its basket). Times are floating
+local times of the institution's time grid.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from sih28.csvutil import safe_cell
 from sih28.errors import ApplicationError
 from timetabling.models import TimetableSlot
 
-CSV_HEADER = ("batch", "subject", "faculty", "room", "day", "period", "length")
+CSV_HEADER = ("batch", "subject", "faculty", "room", "day", "period", "length", "basket")
 FORMATS = ("csv", "ics", "json")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -63,6 +66,12 @@ def _ordered(slots: Iterable[TimetableSlot]) -> list[TimetableSlot]:
     )
 
 
+def basket_code(slot: TimetableSlot) -> str:
+    """The elective basket's code when the slot is one of its options' sessions, else ``""``."""
+    option = slot.offering.basket_option
+    return option.basket.code if option is not None else ""
+
+
 def session_times(slot: TimetableSlot, times: TimeGrid) -> tuple[dt.time, dt.time] | None:
     """Start of the slot's first period and end of its last, or None if the grid lacks one."""
     first = times.get((slot.day, slot.period))
@@ -88,6 +97,7 @@ def csv_rows(slots: Iterable[TimetableSlot]) -> list[list[str]]:
                 Day(s.day).label,
                 s.period,
                 s.length,
+                basket_code(s),
             )
         ]
         for s in _ordered(slots)
@@ -119,6 +129,7 @@ def json_rows(slots: Iterable[TimetableSlot], times: TimeGrid) -> list[dict]:
                 "day": Day(s.day).label,
                 "period": s.period,
                 "length": s.length,
+                "basket": basket_code(s),
                 "start": f"{span[0]:%H:%M}" if span else None,
                 "end": f"{span[1]:%H:%M}" if span else None,
             }
@@ -208,11 +219,14 @@ def _event_lines(session: list[TimetableSlot], times: TimeGrid, today: dt.date) 
     rrule = "RRULE:FREQ=WEEKLY"
     if job.term_end:
         rrule += f";UNTIL={job.term_end:%Y%m%d}T235959"
+    basket = basket_code(head)
+    elective = f"Elective basket: {basket} (option {subject.code})\n" if basket else ""
     description = (
-        f"{subject.code} {subject.name}\n"
+        f"{subject.code} {subject.name}\n{elective}"
         f"Faculty: {head.faculty.name} ({head.faculty.employee_id})\n"
         f"Batch: {batches}\nRoom: {head.room.code}"
     )
+    summary = f"{subject.name} ({batches})" + (f" · elective {basket}" if basket else "")
     return [
         "BEGIN:VEVENT",
         f"UID:sih28-job{head.job_id}-slot{head.pk}@sih28",
@@ -220,7 +234,7 @@ def _event_lines(session: list[TimetableSlot], times: TimeGrid, today: dt.date) 
         f"DTSTART:{start:%Y%m%dT%H%M%S}",
         f"DTEND:{end:%Y%m%dT%H%M%S}",
         rrule,
-        f"SUMMARY:{ics_escape(f'{subject.name} ({batches})')}",
+        f"SUMMARY:{ics_escape(summary)}",
         f"LOCATION:{ics_escape(head.room.code)}",
         f"DESCRIPTION:{ics_escape(description)}",
         f"CATEGORIES:{ics_escape(subject.get_kind_display())}",

@@ -2,13 +2,17 @@
 
 ``week_grid`` takes the slots (``selectors.export_slots``) and the time grid
 (``selectors.time_grid``) and lays them out: days across, periods (and breaks) down, a
-combined class as one entry, a lab spanning its periods. No queries.
+combined class as one entry, a lab spanning its periods. Sessions that run in parallel for
+different students (sibling subgroups, the options of one elective basket) share one cell,
+each labelled; only sessions that share a teacher, a room or students are a clash. No
+queries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from academics.models import Day
@@ -31,6 +35,25 @@ class GridEntry:
     combined: bool = False  # one class attended by several batches together
     slot_id: int | None = None  # the first of its slots (pinning acts on all of them)
     pinned: bool = False
+    subgroup: str = ""  # the subgroup (lab or tutorial group) the session is for
+    basket: str = ""  # the elective basket whose option this session is
+    fixed: bool = False  # held where a fixed session put it
+    # for clash checks: the batches of the session, and those with everything they are
+    # subgroups of
+    members: frozenset[int] = frozenset()
+    audience: frozenset[int] = frozenset()
+    faculty_pk: int = 0
+    room_pk: int = 0
+
+    def meets(self, other: GridEntry) -> bool:
+        """The two sessions cannot both happen at once: a shared teacher or room, or shared
+        students (options of one basket never share students)."""
+        if self.faculty_pk == other.faculty_pk or self.room_pk == other.room_pk:
+            return True
+        if self.basket and self.basket == other.basket:
+            return False
+        # a batch meets its own subgroups; sibling subgroups do not meet
+        return bool(self.members & other.audience or other.members & self.audience)
 
 
 @dataclass
@@ -43,7 +66,12 @@ class GridCell:
 
     @property
     def clash(self) -> bool:
-        return len(self.entries) > 1
+        return any(a.meets(b) for i, a in enumerate(self.entries) for b in self.entries[i + 1 :])
+
+    @property
+    def parallel(self) -> bool:
+        """Several sessions for different students at once (subgroups, elective options)."""
+        return len(self.entries) > 1 and not self.clash
 
 
 @dataclass
@@ -62,10 +90,26 @@ class TimetableGrid:
     sessions: int
 
 
+def _lineage(batch_id: int, parents: Mapping[int, int]) -> frozenset[int]:
+    out = [batch_id]
+    while out[-1] in parents and parents[out[-1]] not in out:
+        out.append(parents[out[-1]])
+    return frozenset(out)
+
+
 def week_grid(
-    slots: list[TimetableSlot], times: dict[tuple[int, int], tuple[dt.time, dt.time]]
+    slots: list[TimetableSlot],
+    times: dict[tuple[int, int], tuple[dt.time, dt.time]],
+    *,
+    parents: Mapping[int, int] | None = None,
+    fixed: set[int] | frozenset[int] = frozenset(),
 ) -> TimetableGrid:
-    """Lay sessions out as a weekly grid: days across, periods (and breaks) down."""
+    """Lay sessions out as a weekly grid: days across, periods (and breaks) down.
+
+    ``parents`` maps each subgroup's id to its parent's (``academics.selectors.
+    subgroup_parents``), so a parent's session clashes with its subgroups' and siblings'
+    do not; ``fixed`` holds the ids of slots a fixed session placed."""
+    parents = parents or {}
     covered_periods = {(s.day, p) for s in slots for p in range(s.period, s.period + s.length)}
     days = sorted({d for d, _ in times} | {d for d, _ in covered_periods}) or list(range(5))
     periods = sorted({p for _, p in times} | {p for _, p in covered_periods})
@@ -93,10 +137,16 @@ def week_grid(
     entries: dict[tuple, GridEntry] = {}
     for s in sorted(slots, key=lambda s: (s.day, s.period, s.batch.code)):
         key = (s.day, s.period, s.length, s.faculty_id, s.room_id, s.offering.subject_id)
+        lineage = _lineage(s.batch_id, parents)
         if key in entries:
-            entries[key].batches.append(s.batch.code)
+            entry = entries[key]
+            entry.batches.append(s.batch.code)
+            entry.members = entry.members | {s.batch_id}
+            entry.audience = entry.audience | lineage
+            entry.fixed = entry.fixed or s.pk in fixed
             continue
         subject = s.offering.subject
+        option = s.offering.basket_option
         entries[key] = GridEntry(
             subject.code,
             subject.name,
@@ -107,7 +157,14 @@ def week_grid(
             s.room.code,
             s.period,
             s.length,
-            combined=bool(s.offering.group),
+            combined=bool(s.offering.group) and option is None,
+            subgroup=s.batch.code if s.batch.parent_id is not None else "",
+            basket=option.basket.code if option is not None else "",
+            fixed=s.pk in fixed,
+            members=frozenset({s.batch_id}),
+            audience=lineage,
+            faculty_pk=s.faculty_id,
+            room_pk=s.room_id,
             slot_id=s.pk,
             pinned=s.pinned,
         )

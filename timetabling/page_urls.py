@@ -32,7 +32,7 @@ urlpatterns = [
     path("pin/<int:slot_id>/", pages.pin_toggle, name="timetable-pin"),
 ]
 
-for _kind in ("batch", "faculty", "room"):
+for _kind in pages.KINDS:
     urlpatterns += [
         path(f"{_kind}/<code:key>/", pages.timetable, {"kind": _kind}, name=f"timetable-{_kind}"),
         re_path(

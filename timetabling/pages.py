@@ -1,9 +1,11 @@
-"""Timetable pages: server-rendered weekly grids of a batch, faculty member or room.
+"""Timetable pages: server-rendered weekly grids of a batch, faculty member, room or student.
 
 A signed-in user sees the published timetable as the API shows it to them
-(``selectors.slot_list``: a student only their own batch's sessions, on any page); a draft
-(``?job=ID``) is for admin and staff only. Each grid page links its iCalendar and CSV
-exports (``CODE.ics``, ``CODE.csv``).
+(``selectors.slot_list``: a student only the sessions they attend, on any page); a draft
+(``?job=ID``) is for admin and staff only. A batch's page shows the batch's sessions, those
+of the batches it is a subgroup of and those of its own subgroups; a student's page
+(the student themself, admin and staff) exactly the sessions that student attends. Each
+grid page links its iCalendar and CSV exports (``CODE.ics``, ``CODE.csv``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from academics.models import Batch, Faculty, Room
+from academics.models import Batch, Faculty, Room, Student
+from academics.selectors import subgroup_parents
 from sih28.errors import ApplicationError, NotFoundError
 from sih28.login_throttle import throttled_login
 from sih28.permissions import is_manager
@@ -80,16 +83,22 @@ class JobRow:
 
 # What a grid page can be about: (queryset, lookup field in the URL, slot filter).
 _KINDS = {
-    "batch": (Batch.objects.select_related("department"), "code", "batch_id"),
+    "batch": (Batch.objects.select_related("department", "parent"), "code", "family_of"),
     "faculty": (Faculty.objects.select_related("department"), "employee_id", "faculty_id"),
     "room": (Room.objects.all(), "code", "room_id"),
+    "student": (Student.objects.select_related("batch__department"), "roll_number", "student"),
 }
+KINDS = tuple(_KINDS)
+
+Shown = Batch | Faculty | Room | Student
 
 
-def _subject(request: HttpRequest, kind: str, key: str) -> Batch | Faculty | Room:
+def _subject(request: HttpRequest, kind: str, key: str) -> Shown:
     queryset, field, _ = _KINDS[kind]
     if kind == "batch":  # only the batches whose timetable the user may read
         queryset = queryset & selectors.readable_batches(request.user)
+    if kind == "student" and not is_manager(request.user):  # the student themself only
+        queryset = queryset.filter(user=request.user)
     found = queryset.filter(**{field: key}).first()
     if found is None:
         if kind == "batch" and Batch.objects.filter(code=key).exists():
@@ -98,15 +107,27 @@ def _subject(request: HttpRequest, kind: str, key: str) -> Batch | Faculty | Roo
                 "Not allowed",
                 "Students can see their own batch's timetable only; All timetables links it.",
             )
+        if kind == "student" and Student.objects.filter(roll_number=key).exists():
+            raise _Refused(
+                403,
+                "Not allowed",
+                "A student's timetable is for that student, admin and staff only.",
+            )
         raise _Refused(404, "Not found", f"There is no {kind} {key}.")
     return found
 
 
-def _title(kind: str, obj: Batch | Faculty | Room) -> tuple[str, str]:
-    if kind == "batch":
+def _title(kind: str, obj: Shown) -> tuple[str, str]:
+    if isinstance(obj, Student):
+        return (
+            f"{obj.name} ({obj.roll_number})",
+            f"{obj.batch.code} · {obj.batch.department.name} · semester {obj.batch.semester}",
+        )
+    if isinstance(obj, Batch):
+        group = f"subgroup of {obj.parent.code} · " if obj.parent is not None else ""
         return (
             f"{obj.code} · {obj.name}",
-            f"{obj.department.name} · semester {obj.semester} · {obj.size} students",
+            f"{group}{obj.department.name} · semester {obj.semester} · {obj.size} students",
         )
     if kind == "faculty":
         return f"{obj.name} ({obj.employee_id})", obj.department.name
@@ -132,6 +153,7 @@ def index(request: HttpRequest) -> HttpResponse:
         return _message(request, refused)
     recent = selectors.job_list()[:10] if is_manager(request.user) else []
     context = {
+        "me": selectors.student_of(request.user),
         "job": job,
         "job_row": JobRow.of(job),
         "query": f"?job={job.pk}" if job else "",
@@ -147,7 +169,8 @@ def _scope(request: HttpRequest, kind: str, key: str) -> tuple[Any, Any, dict[st
     job = _job(request)
     obj = _subject(request, kind, key)
     _, _, slot_filter = _KINDS[kind]
-    return job, obj, {"user": request.user, "job_id": job.pk if job else None, slot_filter: obj.pk}
+    value = obj if kind == "student" else obj.pk
+    return job, obj, {"user": request.user, "job_id": job.pk if job else None, slot_filter: value}
 
 
 @login_required(login_url=LOGIN_URL)
@@ -156,7 +179,11 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         job, obj, slots_of = _scope(request, kind, key)
     except _Refused as refused:
         return _message(request, refused)
-    grid = week_grid(list(selectors.export_slots(**slots_of)), selectors.time_grid())
+    parents = subgroup_parents()
+    slots = list(selectors.export_slots(**slots_of, parents=parents))
+    grid = week_grid(
+        slots, selectors.time_grid(), parents=parents, fixed=selectors.fixed_slot_ids(slots)
+    )
     title, subtitle = _title(kind, obj)
     query = f"?job={job.pk}" if job else ""
     links = {

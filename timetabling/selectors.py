@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
@@ -18,10 +20,22 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from academics.models import Batch, Faculty, Room, Student, TimeSlot
+from academics.models import (
+    Batch,
+    Enrollment,
+    Faculty,
+    FixedSession,
+    Offering,
+    Room,
+    Student,
+    TimeSlot,
+)
+from academics.selectors import batch_ancestor_ids, batch_family_ids, subgroup_parents
 from sih28.permissions import FACULTY, MANAGERS, STUDENT, role_of
 from timetabling.dashboard import Load, SlotRow
 from timetabling.models import Attendance, GenerationJob, TimetableSlot
+
+Parents = dict[int, int]  # subgroup id -> parent id (``academics.selectors.subgroup_parents``)
 
 
 def job_list() -> QuerySet[GenerationJob]:
@@ -31,23 +45,61 @@ def job_list() -> QuerySet[GenerationJob]:
 # --- Who reads whose timetable: the one rule, for the API and the pages alike ------------
 
 
+@dataclass(frozen=True)
+class Audience:
+    """What one student attends: the sessions of ``batch_ids`` (their batch and the batches
+    it is a subgroup of) that are ordinary classes or a basket option the student chose."""
+
+    student_id: int
+    batch_ids: tuple[int, ...]
+
+    def slots(self) -> Q:
+        """The filter on ``TimetableSlot`` for exactly the sessions this student attends."""
+        chosen = Enrollment.objects.filter(student_id=self.student_id).values("option_id")
+        return Q(batch_id__in=self.batch_ids) & (
+            Q(offering__basket_option__isnull=True) | Q(offering__basket_option_id__in=chosen)
+        )
+
+
+def student_audience(*, student: Student, parents: Parents | None = None) -> Audience:
+    """The student's :class:`Audience` (one query, none given ``subgroup_parents()``; their
+    choices are a subquery)."""
+    lineage = batch_ancestor_ids(batch_id=student.batch_id, parents=parents)
+    return Audience(student_id=student.pk, batch_ids=tuple(lineage))
+
+
+def student_of(user: Any) -> Student | None:
+    """The student record a user signs in as, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Student.objects.select_related("batch").filter(user=user).first()
+
+
 def readable_batches(user: Any) -> QuerySet[Batch]:
     """Batches whose timetable ``user`` may read: every batch for admin, staff and faculty;
-    a student only their own."""
+    a student their own batch and the batches it is a subgroup of (not sibling groups)."""
     role = role_of(user)
     if role in MANAGERS or role == FACULTY:
         return Batch.objects.all()
     if role == STUDENT:
-        return Batch.objects.filter(students__user=user)
+        student = student_of(user)
+        if student is None:
+            return Batch.objects.none()
+        return Batch.objects.filter(pk__in=batch_ancestor_ids(batch_id=student.batch_id))
     return Batch.objects.none()
 
 
-def slot_list(*, user: Any = None) -> QuerySet[TimetableSlot]:
-    """Slots visible to ``user`` (None: every slot, for the project's own code): managers see
-    drafts too; faculty and students see the published timetable of ``readable_batches``."""
-    qs = TimetableSlot.objects.select_related(
-        "offering__subject", "batch", "faculty", "room", "job"
+def _slots() -> QuerySet[TimetableSlot]:
+    return TimetableSlot.objects.select_related(
+        "offering__subject", "offering__basket_option__basket", "batch", "faculty", "room", "job"
     )
+
+
+def slot_list(*, user: Any = None, parents: Parents | None = None) -> QuerySet[TimetableSlot]:
+    """Slots visible to ``user`` (None: every slot, for the project's own code): managers see
+    drafts too, faculty the whole published timetable, a student the published sessions
+    they attend (``student_audience``: their batch and its parents, their own options)."""
+    qs = _slots()
     if user is None:
         return qs
     role = role_of(user)
@@ -56,8 +108,61 @@ def slot_list(*, user: Any = None) -> QuerySet[TimetableSlot]:
     if role == FACULTY:
         return qs.filter(active=True)
     if role == STUDENT:
-        return qs.filter(active=True, batch__in=readable_batches(user))
+        student = student_of(user)
+        if student is None:
+            return qs.none()
+        audience = student_audience(student=student, parents=parents)
+        return qs.filter(audience.slots(), active=True)
     return qs.none()
+
+
+def student_slots(
+    *, student: Student, user: Any = None, job_id: int | None = None
+) -> QuerySet[TimetableSlot]:
+    """Exactly the sessions ``student`` attends in the published timetable (or job
+    ``job_id``), narrowed to what ``user`` may see."""
+    parents = subgroup_parents()
+    qs = slot_list(user=user, parents=parents)
+    qs = qs.filter(student_audience(student=student, parents=parents).slots())
+    return qs.filter(job_id=job_id) if job_id is not None else qs.filter(active=True)
+
+
+def class_key(offering: Offering) -> tuple:
+    """What makes offerings one class: a basket option, a combined group (with its subject
+    and teacher), or the offering alone."""
+    if offering.basket_option_id is not None:
+        return ("option", offering.basket_option_id)
+    if offering.group:
+        return ("group", offering.group, offering.subject_id, offering.faculty_id)
+    return ("offering", offering.pk)
+
+
+def fixed_slot_ids(slots: Iterable[TimetableSlot]) -> set[int]:
+    """The slots held where a ``FixedSession`` put them: one of the class's batches, its
+    subject, the slot's day and first period (two queries, none without slots)."""
+    slots = list(slots)
+    subjects = {s.offering.subject_id for s in slots}
+    if not subjects:
+        return set()
+    fixed = list(
+        FixedSession.objects.filter(subject_id__in=subjects).values_list(
+            "batch_id", "subject_id", "day", "period"
+        )
+    )
+    if not fixed:
+        return set()
+    offerings = {
+        (o.batch_id, o.subject_id): o
+        for o in Offering.objects.filter(
+            subject_id__in={f[1] for f in fixed}, batch_id__in={f[0] for f in fixed}
+        )
+    }
+    held = {
+        (class_key(offerings[(batch, subject)]), day, period)
+        for batch, subject, day, period in fixed
+        if (batch, subject) in offerings
+    }
+    return {s.pk for s in slots if (class_key(s.offering), s.day, s.period) in held}
 
 
 def _attendance_base() -> QuerySet[Attendance]:
@@ -123,16 +228,26 @@ def export_slots(
     user: Any = None,
     job_id: int | None = None,
     batch_id: int | None = None,
+    family_of: int | None = None,
     faculty_id: int | None = None,
     room_id: int | None = None,
+    student: Student | None = None,
+    parents: Parents | None = None,
 ) -> QuerySet[TimetableSlot]:
     """Slots of job ``job_id`` (a draft or published run), or else the published timetable,
-    optionally narrowed to one batch, faculty member or room, and to what ``user`` may see
-    (``slot_list``); joins for the exports applied."""
-    qs = slot_list(user=user)
+    optionally narrowed to one batch, to a batch's page (``family_of``: the batch, the
+    batches it is a subgroup of and its own subgroups), one faculty member, room or
+    student (exactly the sessions they attend), and to what ``user`` may see
+    (``slot_list``); joins for the exports applied. ``parents`` (``subgroup_parents()``)
+    saves reading the subgroups again."""
+    qs = slot_list(user=user, parents=parents)
     qs = qs.filter(job_id=job_id) if job_id is not None else qs.filter(active=True)
     if batch_id is not None:
         qs = qs.filter(batch_id=batch_id)
+    if family_of is not None:
+        qs = qs.filter(batch_id__in=batch_family_ids(batch_id=family_of, parents=parents))
+    if student is not None:
+        qs = qs.filter(student_audience(student=student, parents=parents).slots())
     if faculty_id is not None:
         qs = qs.filter(faculty_id=faculty_id)
     if room_id is not None:

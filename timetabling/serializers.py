@@ -125,6 +125,12 @@ class TimetableSlotSerializer(serializers.ModelSerializer):
     faculty_code = serializers.CharField(source="faculty.employee_id", read_only=True)
     room_code = serializers.CharField(source="room.code", read_only=True)
     day_name = serializers.CharField(source="get_day_display", read_only=True)
+    basket = serializers.CharField(
+        source="offering.basket_option.basket.code",
+        read_only=True,
+        allow_null=True,
+        help_text="The elective basket's code when the session is one of its options.",
+    )
 
     class Meta:
         model = TimetableSlot
@@ -133,6 +139,7 @@ class TimetableSlotSerializer(serializers.ModelSerializer):
             "job",
             "offering",
             "subject",
+            "basket",
             "batch",
             "batch_code",
             "faculty",
@@ -196,6 +203,10 @@ class ExportRowSerializer(serializers.Serializer):
     day = serializers.ChoiceField(choices=Day.labels)
     period = serializers.IntegerField(min_value=1, help_text="The first period.")
     length = serializers.IntegerField(min_value=1, help_text="Periods the session takes.")
+    basket = serializers.CharField(
+        allow_blank=True,
+        help_text="The elective basket's code for an option's session, else empty.",
+    )
     start = serializers.CharField(allow_null=True, help_text="HH:MM; null if the grid lacks it.")
     end = serializers.CharField(allow_null=True, help_text="HH:MM; null if the grid lacks it.")
 

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from academics.models import Day, Student
+from academics.models import Day, Enrollment, Student
+from academics.selectors import batch_descendant_ids
 from sih28.errors import ApplicationError, NotFoundError
 from sih28.permissions import FACULTY, MANAGERS, role_of
 from timetabling.models import Attendance, AttendanceStatus, TimetableSlot
@@ -45,9 +46,15 @@ def attendance_mark(
 
     Faculty may mark only their own published slots; admin and staff any published slot.
     The date must fall on the slot's weekday and inside :func:`attendance_window`, and
-    every student must belong to the slot's batch.
+    every student must attend the session (:func:`_check_class_members`).
     """
-    slot = TimetableSlot.objects.select_related("faculty", "job").filter(pk=slot_id).first()
+    slot = (
+        TimetableSlot.objects.select_related(
+            "faculty", "job", "batch", "offering__subject", "offering__basket_option__basket"
+        )
+        .filter(pk=slot_id)
+        .first()
+    )
     if slot is None:
         raise NotFoundError(f"Timetable slot {slot_id} does not exist.")
     role = role_of(user)
@@ -88,16 +95,7 @@ def attendance_mark(
         if status not in AttendanceStatus.values:
             raise AttendanceError(f"Unknown status {status!r}.")
         statuses[student_id] = status
-    in_batch = set(
-        Student.objects.filter(pk__in=statuses, batch_id=slot.batch_id).values_list("pk", flat=True)
-    )
-    strangers = sorted(set(statuses) - in_batch)
-    if strangers:
-        raise AttendanceError(
-            "These students are not in this slot's batch: "
-            + ", ".join(str(s) for s in strangers[:20]),
-            extra={"students": strangers},
-        )
+    _check_class_members(slot, list(statuses))
     now = timezone.now()
     Attendance.objects.bulk_create(
         [
@@ -114,4 +112,34 @@ def attendance_mark(
         attendance_list()
         .filter(slot=slot, date=date, student_id__in=statuses)
         .order_by("student_id")
+    )
+
+
+def _check_class_members(slot: TimetableSlot, student_ids: list[int]) -> None:
+    """Every student must attend the slot's session: be in its batch or one of that batch's
+    subgroups (a subgroup's session: that subgroup only) and, for a basket option's
+    session, be enrolled in that option. Anyone else is an error naming them."""
+    batches = [slot.batch_id, *batch_descendant_ids(batch_id=slot.batch_id)]
+    members = Student.objects.filter(pk__in=student_ids, batch_id__in=batches)
+    option = slot.offering.basket_option
+    if option is not None:
+        members = members.filter(
+            pk__in=Enrollment.objects.filter(option=option).values("student_id")
+        )
+    strangers = sorted(set(student_ids) - set(members.values_list("pk", flat=True)))
+    if not strangers:
+        return
+    rolls = dict(Student.objects.filter(pk__in=strangers[:20]).values_list("pk", "roll_number"))
+    names = ", ".join(rolls.get(s, f"id {s}") for s in strangers[:20])
+    if len(strangers) > 20:
+        names += f" and {len(strangers) - 20} more"
+    if option is not None:
+        where = (
+            f"enrolled in this session's option ({slot.offering.subject.code} of basket "
+            f"{option.basket.code}) in batch {slot.batch.code}"
+        )
+    else:
+        where = f"in this session's batch {slot.batch.code}"
+    raise AttendanceError(
+        f"These students are not {where}: {names}.", extra={"students": strangers}
     )

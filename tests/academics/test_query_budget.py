@@ -44,6 +44,17 @@ SEEDERS = {
     "/api/batches/": lambda n: factories.BatchFactory.create_batch(n),
     "/api/students/": lambda n: factories.StudentFactory.create_batch(n),
     "/api/offerings/": lambda n: factories.OfferingFactory.create_batch(n),
+    "/api/shifts/": lambda n: factories.ShiftFactory.create_batch(n),
+    "/api/room-unavailability/": lambda n: factories.RoomUnavailabilityFactory.create_batch(n),
+    "/api/faculty-preferences/": lambda n: factories.FacultyPreferenceFactory.create_batch(n),
+    "/api/fixed-sessions/": lambda n: factories.FixedSessionFactory.create_batch(
+        n, room=factories.RoomFactory()
+    ),
+    "/api/baskets/": lambda n: [
+        factories.BasketFactory(batches=factories.BatchFactory.create_batch(2)) for _ in range(n)
+    ],
+    "/api/basket-options/": lambda n: factories.BasketOptionFactory.create_batch(n),
+    "/api/enrollments/": lambda n: factories.EnrollmentFactory.create_batch(n),
     "/api/generation-jobs/": lambda n: factories.GenerationJobFactory.create_batch(
         n, department=factories.DepartmentFactory()
     ),

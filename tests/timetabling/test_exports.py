@@ -15,7 +15,7 @@ from timetabling import exports, selectors
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["batch", "subject", "faculty", "room", "day", "period", "length"]
+HEADER = ["batch", "subject", "faculty", "room", "day", "period", "length", "basket"]
 
 
 @pytest.fixture
@@ -87,11 +87,11 @@ def test_csv_has_the_contract_header_and_one_row_per_slot(timetable):
     rows = _csv(exports.to_csv(selectors.export_slots(job_id=timetable.pk)))
     assert rows[0] == HEADER
     assert rows[1:] == [
-        ["CSE-3A", "CS301", "F101", "LH-101", "MON", "1", "1"],
-        ["CSE-3A", "CS391", "F101", "LAB-1", "TUE", "3", "2"],
+        ["CSE-3A", "CS301", "F101", "LH-101", "MON", "1", "1", ""],
+        ["CSE-3A", "CS391", "F101", "LAB-1", "TUE", "3", "2", ""],
         # a combined class: one row per batch
-        ["CSE-3A", "HS301", "F200", "LH-201", "WED", "2", "1"],
-        ["CSE-3B", "HS301", "F200", "LH-201", "WED", "2", "1"],
+        ["CSE-3A", "HS301", "F200", "LH-201", "WED", "2", "1", ""],
+        ["CSE-3B", "HS301", "F200", "LH-201", "WED", "2", "1", ""],
     ]
 
 
@@ -107,6 +107,71 @@ def test_csv_neutralises_cells_that_look_like_formulas(db):
     assert row[0] == "'@SUM(A1)"
     assert row[1] == '\'=HYPERLINK("http://x")'
     assert row[3] == "'-R1"
+
+
+@pytest.fixture
+def electives(grid):
+    """Basket EL5 of batches CSE-3A and CSE-3B with options ML (room LH-1) and NLP (LH-2)
+    on THU P1; lab group CSE-3A-L1 of CSE-3A in LAB-1 on FRI P3-P4."""
+    job = factories.GenerationJobFactory(term_start=dt.date(2026, 1, 5))
+    a = factories.BatchFactory(code="CSE-3A")
+    b = factories.BatchFactory(code="CSE-3B")
+    basket = factories.BasketFactory(code="EL5", batches=[a, b])
+    for code, room in (("ML", "LH-1"), ("NLP", "LH-2")):
+        option = factories.BasketOptionFactory(
+            basket=basket, subject=factories.SubjectFactory(code=code, name=f"{code} topic")
+        )
+        room = factories.RoomFactory(code=room)
+        for i, offering in enumerate(option.offerings.order_by("batch__code")):
+            factories.TimetableSlotFactory(
+                job=job, offering=offering, room=room, day=3, period=1, primary=i == 0
+            )
+    group = factories.SubgroupFactory(code="CSE-3A-L1", parent=a)
+    factories.TimetableSlotFactory(
+        job=job,
+        offering=factories.OfferingFactory(
+            batch=group, subject=factories.SubjectFactory(code="CS391", name="DS Lab", kind="lab")
+        ),
+        room=factories.RoomFactory(code="LAB-1", kind="lab"),
+        day=4,
+        period=3,
+        length=2,
+    )
+    return job
+
+
+def test_csv_names_the_basket_of_an_options_rows_and_the_subgroup_of_its_session(electives):
+    rows = _csv(exports.to_csv(selectors.export_slots(job_id=electives.pk)))
+    assert rows[0][-1] == "basket"
+    by_subject = {}
+    for row in rows[1:]:
+        by_subject.setdefault(row[1], []).append((row[0], row[3], row[-1]))
+    assert by_subject == {
+        "ML": [("CSE-3A", "LH-1", "EL5"), ("CSE-3B", "LH-1", "EL5")],
+        "NLP": [("CSE-3A", "LH-2", "EL5"), ("CSE-3B", "LH-2", "EL5")],
+        "CS391": [("CSE-3A-L1", "LAB-1", "")],
+    }
+
+
+def test_json_and_ics_carry_the_basket_too(electives):
+    slots = list(selectors.export_slots(job_id=electives.pk))
+    rows = json.loads(exports.to_json(slots, selectors.time_grid()))
+    assert sorted((r["subject"], r["batch"], r["basket"]) for r in rows) == [
+        ("CS391", "CSE-3A-L1", ""),
+        ("ML", "CSE-3A", "EL5"),
+        ("ML", "CSE-3B", "EL5"),
+        ("NLP", "CSE-3A", "EL5"),
+        ("NLP", "CSE-3B", "EL5"),
+    ]
+    events = _events(exports.to_ics(slots, selectors.time_grid()))
+    summaries = sorted(e["SUMMARY"] for e in events)
+    assert summaries == [
+        "DS Lab (CSE-3A-L1)",
+        "ML topic (CSE-3A\\, CSE-3B) · elective EL5",
+        "NLP topic (CSE-3A\\, CSE-3B) · elective EL5",
+    ]
+    ml = next(e for e in events if e["SUMMARY"].startswith("ML"))
+    assert "Elective basket: EL5 (option ML)" in ml["DESCRIPTION"]
 
 
 # --- iCalendar -----------------------------------------------------------------------------
@@ -198,6 +263,7 @@ def test_json_has_the_csv_fields_and_times(timetable):
         "day": "TUE",
         "period": 3,
         "length": 2,
+        "basket": "",
         "start": "11:00",
         "end": "12:40",
     }
@@ -214,7 +280,7 @@ def test_command_exports_a_job_to_a_file(timetable, tmp_path):
         "export_timetable", "--job", str(timetable.pk), "--out", str(target), stdout=out, stderr=err
     )
     data = target.read_bytes()
-    assert data.startswith(b"batch,subject,faculty,room,day,period,length\r\n")
+    assert data.startswith(b"batch,subject,faculty,room,day,period,length,basket\r\n")
     assert len(_csv(data.decode())) == 5
     assert out.getvalue() == ""
     assert err.getvalue().strip() == (f"Wrote 4 rows (csv) from job {timetable.pk} to {target}.")
@@ -263,7 +329,7 @@ def test_command_errors_clearly(db):
 @pytest.mark.parametrize(
     ("fmt", "content_type", "start"),
     [
-        ("csv", "text/csv", b"batch,subject,faculty,room,day,period,length\r\n"),
+        ("csv", "text/csv", b"batch,subject,faculty,room,day,period,length,basket\r\n"),
         ("ics", "text/calendar", b"BEGIN:VCALENDAR\r\n"),
         ("json", "application/json", b"["),
     ],

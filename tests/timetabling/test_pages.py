@@ -205,8 +205,8 @@ def test_page_links_its_calendar_and_csv(logged_in, week):
     assert body.count("BEGIN:VEVENT") == 2 and "RRULE:FREQ=WEEKLY" in body
 
     rows = logged_in.get("/timetable/faculty/F101.csv").content.decode().split("\r\n")
-    assert rows[0] == "batch,subject,faculty,room,day,period,length"
-    assert rows[1:3] == ["CSE-3A,CS301,F101,LH-101,MON,1,1", "CSE-3A,CS391,F101,LAB-1,TUE,3,2"]
+    assert rows[0] == "batch,subject,faculty,room,day,period,length,basket"
+    assert rows[1:3] == ["CSE-3A,CS301,F101,LH-101,MON,1,1,", "CSE-3A,CS391,F101,LAB-1,TUE,3,2,"]
 
     assert logged_in.get(f"/timetable/batch/CSE-3A.csv?job={week['draft'].pk}").status_code == 403
 
@@ -257,4 +257,6 @@ def test_page_queries_do_not_grow_with_the_number_of_slots(logged_in, grid, kind
                 add(day, period)
     many = _page_queries(logged_in, url)
     assert few == many
-    assert many <= 5  # session, user, the batch/faculty/room, the slots, the time grid
+    # session, user, the batch/faculty/room, the subgroups, the slots, the time grid, fixed
+    # sessions (a second query only when some exist)
+    assert many <= 7

@@ -15,7 +15,7 @@ from timetabling.models import GenerationJob
 class Command(BaseCommand):
     help = (
         "Export the published timetable, or one generation job's timetable with --job, "
-        "as CSV (batch, subject, faculty, room, day, period, length), iCalendar or JSON."
+        "as CSV (batch, subject, faculty, room, day, period, length, basket), iCalendar or JSON."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
