@@ -153,7 +153,7 @@ def test_where_can_this_go_lists_clean_places_best_first(
     staff_client, draft, django_assert_max_num_queries
 ):
     job, slots = draft
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(20):  # the problem build reads every rule once
         answer = staff_client.get(f"/api/timetable-slots/{slots['cs301'].pk}/options/")
     assert answer.status_code == 200
     body = answer.json()
