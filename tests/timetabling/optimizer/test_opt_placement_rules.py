@@ -1,0 +1,483 @@
+"""The placement rules of colleges as they are, one test per rule and per implementation:
+room features, room closures, batch shifts, pinned sessions, elective baskets and the
+per-student check. For each rule CP-SAT obeys it (a ``previous`` timetable pulls towards
+breaking it), the annealer keeps it on a hot walk from a feasible timetable, the evaluator
+counts a violation, and the explanation before solving names it."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import numpy as np
+
+from timetabling.optimizer import (
+    Batch,
+    ClassSpec,
+    Faculty,
+    Problem,
+    Room,
+    RoomKind,
+    Session,
+    SolveOptions,
+    Status,
+    TimeGrid,
+    Weights,
+    anneal,
+    evaluate,
+    solve,
+)
+from timetabling.optimizer.domain import prepare
+from timetabling.optimizer.explain import explain, precheck
+from timetabling.optimizer.model import Pin, StudentLoad
+
+PULL = Weights(0, 0, 0, 0, 0, 0, 0, previous_distance=10)
+SOME = Weights(min_days=2, same_day=1, isolated=1, idle_gap=1, room_change=1, long_run=0)
+FAST = SolveOptions(time_limit_s=10, workers=1)
+LAB = RoomKind.LAB
+
+
+def solved(problem: Problem):
+    res = solve(problem, FAST)
+    assert res.status in (Status.OPTIMAL, Status.FEASIBLE), res
+    ev = evaluate(problem, res.sessions)
+    assert ev.hard_total == 0, ev.hard
+    return res
+
+
+def walk(problem: Problem, iters: int = 40_000) -> tuple[anneal.Chain, list[list[Session]]]:
+    """Anneal from CP-SAT's timetable, hot then cooling; the states seen after each leg."""
+    res = solved(problem)
+    prep = prepare(problem)
+    ci = {c.id: i for i, c in enumerate(problem.classes)}
+    ri = {r.id: i for i, r in enumerate(problem.rooms)}
+    placed = [(ci[s.class_id], s.day, s.period, ri[s.room]) for s in res.sessions]
+    chain = anneal.Chain(anneal.build_arrays(prep), placed, 5, anneal.hard_weight(prep))
+    seen = []
+    for temp in (40.0, 8.0, 1.0, 0.1):
+        chain.run(iters, temp, temp, 0.2, 0.1, 0.3)
+        seen.append(sessions_of(problem, chain, best=False))
+    best = sessions_of(problem, chain, best=True)
+    ev = evaluate(problem, best)
+    assert chain.best.hard == 0 and ev.hard_total == 0, ev.hard
+    assert ev.soft_total == chain.best.soft
+    moved = {(s.class_id, s.day, s.period) for s in seen[0]}
+    assert moved != {(s.class_id, s.day, s.period) for s in res.sessions}  # it did walk
+    return chain, seen + [best]
+
+
+def sessions_of(problem: Problem, chain: anneal.Chain, best: bool) -> list[Session]:
+    placed = (
+        chain.best_sessions()
+        if best
+        else [
+            (int(chain.static.sess_class[s]), int(t) // chain.static.periods,
+             int(t) % chain.static.periods, int(r))
+            for s, (t, r) in enumerate(zip(chain.st, chain.rm, strict=True))
+        ]
+    )  # fmt: skip
+    return [Session(problem.classes[c].id, d, p, problem.rooms[r].id) for c, d, p, r in placed]
+
+
+def busy_week(build, mk, **kw) -> Problem:
+    """Six classes of three batches over two days of four periods: room to walk around."""
+    classes = kw.pop("classes", None) or [
+        mk(i, batches=(i % 3,), faculty=i % 4, n=2, min_days=2) for i in range(6)
+    ]
+    rooms = kw.pop("rooms", [Room(i, RoomKind.LECTURE, 100) for i in (1, 2, 3)])
+    return build(classes, days=2, periods=4, rooms=rooms, weights=kw.pop("weights", SOME), **kw)
+
+
+# --- 1. room features ------------------------------------------------------------------
+
+
+def test_cp_sat_puts_a_class_only_in_a_room_with_its_features(build, mk):
+    rooms = [Room(1, LAB, 100), Room(2, LAB, 40, features=frozenset({"computers"}))]
+    p = build(
+        [mk(1, batches=(1,), kind=LAB, room_features=frozenset({"computers"})),
+         mk(2, batches=(2,), kind=LAB)],
+        periods=1, rooms=rooms,
+    )  # fmt: skip
+    res = solved(p)
+    assert {s.class_id: s.room for s in res.sessions} == {1: 2, 2: 1}
+
+
+def test_cp_sat_counts_featured_rooms_per_period(build, mk):
+    # two classes need computers, one room has them: they cannot share a period
+    rooms = [Room(1, LAB, 100), Room(2, LAB, 100), Room(3, LAB, 40, features=frozenset({"pc"}))]
+    pc = frozenset({"pc"})
+    p = build(
+        [mk(1, batches=(1,), kind=LAB, room_features=pc),
+         mk(2, batches=(2,), kind=LAB, room_features=pc)],
+        periods=2, rooms=rooms, weights=PULL,
+        previous=(Session(1, 0, 0, 3), Session(2, 0, 0, 3)),
+    )  # fmt: skip
+    res = solved(p)
+    assert sorted((s.period, s.room) for s in res.sessions) == [(0, 3), (1, 3)]
+
+
+def test_annealer_keeps_classes_in_rooms_with_their_features(build, mk):
+    pc = frozenset({"pc"})
+    rooms = [Room(1, RoomKind.LECTURE, 100), Room(2, RoomKind.LECTURE, 100),
+             Room(3, RoomKind.LECTURE, 100, features=pc)]  # fmt: skip
+    classes = [
+        mk(i, batches=(i % 3,), faculty=i % 4, n=2, room_features=pc if i < 2 else frozenset())
+        for i in range(6)
+    ]
+    _, states = walk(busy_week(build, mk, classes=classes, rooms=rooms))
+    for sessions in states:
+        assert all(s.room == 3 for s in sessions if s.class_id < 2)
+
+
+def test_evaluator_counts_a_room_without_the_features(build, mk):
+    rooms = [Room(1, LAB, 100), Room(2, LAB, 40, features=frozenset({"computers"}))]
+    p = build([mk(1, batches=(1,), kind=LAB, room_features=frozenset({"computers"}))], rooms=rooms)
+    assert evaluate(p, [Session(1, 0, 0, 1)]).hard["room_feature"] == 1
+    assert evaluate(p, [Session(1, 0, 0, 2)]).hard_total == 0
+
+
+def test_explanation_names_the_features_no_room_has(build, mk):
+    rooms = [Room(1, LAB, 100, features=frozenset({"computers"}))]
+    p = build(
+        [mk(1, batches=(1,), kind=LAB, room_features=frozenset({"computers", "projector"}))],
+        rooms=rooms, names={"classes": {1: "CS301 Lab"}},
+    )  # fmt: skip
+    assert explain(p) == [
+        "class CS301 Lab needs a lab room with computers and projector; no lab room has projector"
+    ]
+    assert solve(p, FAST).status == Status.INFEASIBLE
+
+
+# --- 2. room closures ------------------------------------------------------------------
+
+
+def test_cp_sat_never_uses_a_closed_room_even_for_part_of_a_session(build, mk):
+    rooms = [Room(1, LAB, 100, unavailable=frozenset({(0, 1)}))]
+    p = build(
+        [mk(1, batches=(1,), kind=LAB, periods_per_session=2)],
+        periods=4, rooms=rooms, weights=PULL, previous=(Session(1, 0, 0, 1),),
+    )  # fmt: skip
+    res = solved(p)
+    assert [(s.period, s.room) for s in res.sessions] == [(2, 1)]
+
+
+def test_annealer_keeps_out_of_closed_rooms(build, mk):
+    closed = frozenset({(0, 0), (0, 1), (1, 2)})
+    rooms = [Room(1, RoomKind.LECTURE, 100, unavailable=closed),
+             Room(2, RoomKind.LECTURE, 100), Room(3, RoomKind.LECTURE, 100)]  # fmt: skip
+    _, states = walk(busy_week(build, mk, rooms=rooms))
+    assert not any(s.room == 1 and (s.day, s.period) in closed for s in states[-1])
+
+
+def test_evaluator_counts_a_session_touching_a_closed_room(build, mk):
+    rooms = [Room(1, LAB, 100, unavailable=frozenset({(0, 1)}))]
+    p = build([mk(1, batches=(1,), kind=LAB, periods_per_session=2)], rooms=rooms)
+    ev = evaluate(p, [Session(1, 0, 0, 1)])
+    assert ev.hard["room_unavailable"] == 1 and ev.hard["room_clash"] == 0
+    assert evaluate(p, [Session(1, 0, 2, 1)]).hard_total == 0
+
+
+def test_explanation_names_the_class_with_no_open_room(build, mk):
+    closed = frozenset((d, p) for d in range(5) for p in range(4))
+    rooms = [
+        Room(1, LAB, 60, features=frozenset({"computers"}), unavailable=closed),
+        Room(2, LAB, 30, features=frozenset({"computers"})),
+        Room(3, LAB, 80),
+    ]
+    p = build(
+        [mk(1, batches=(1,), kind=LAB, size=48, basket=7,
+            room_features=frozenset({"computers"}))],
+        days=5, periods=4, rooms=rooms,
+        names={"classes": {1: "Blockchain"}, "baskets": {7: "CSE7-PE2"}},
+    )  # fmt: skip
+    assert precheck(prepare(p)) == [
+        "basket CSE7-PE2: option Blockchain has 48 students and no free lab room with 48 "
+        "seats and computers on MON-FRI P1-P4"
+    ]
+
+
+# --- 3. batch shifts -------------------------------------------------------------------
+
+
+def test_cp_sat_keeps_a_batch_inside_its_shift(build, mk):
+    evening = Batch(1, 30, unavailable=frozenset({(0, 0), (0, 1)}))
+    p = build(
+        [mk(1, batches=(1,), n=2)], periods=4, batches=[evening], weights=PULL,
+        previous=(Session(1, 0, 0, 1), Session(1, 0, 1, 1)),
+    )  # fmt: skip
+    res = solved(p)
+    assert sorted(s.period for s in res.sessions) == [2, 3]
+
+
+def test_annealer_keeps_batches_inside_their_shifts(build, mk):
+    morning = frozenset((d, p) for d in range(2) for p in (2, 3))
+    batches = [Batch(0, 10, unavailable=morning), Batch(1, 10), Batch(2, 10)]
+    classes = [mk(i, batches=(i % 3,), faculty=i % 4, n=2 if i else 1) for i in range(6)]
+    _, states = walk(busy_week(build, mk, classes=classes, batches=batches))
+    for sessions in states:
+        assert not any(s.class_id in (0, 3) and (s.day, s.period) in morning for s in sessions)
+
+
+def test_evaluator_counts_a_session_outside_the_shift(build, mk):
+    evening = Batch(1, 30, unavailable=frozenset({(0, 0)}))
+    p = build([mk(1, batches=(1,), periods_per_session=2)], batches=[evening])
+    assert evaluate(p, [Session(1, 0, 0, 1)]).hard["shift"] == 1
+    assert evaluate(p, [Session(1, 0, 1, 1)]).hard_total == 0
+
+
+def test_explanation_names_the_shift_a_class_no_longer_fits(build, mk):
+    evening = Batch(1, 30, unavailable=frozenset({(0, 0), (0, 1)}))
+    p = build(
+        [mk(1, batches=(1,), n=3)], periods=4, batches=[evening],
+        names={"classes": {1: "Maths"}, "batches": {1: "CSE1"}, "shifts": {1: "EVENING"}},
+    )  # fmt: skip
+    (reason,) = explain(p)
+    assert "class Maths" in reason and "shift EVENING of batch CSE1" in reason
+
+
+# --- 4. pins ---------------------------------------------------------------------------
+
+
+def test_cp_sat_holds_a_pinned_session_where_and_in_the_room_it_is_pinned(build, mk):
+    p = build(
+        [mk(1, batches=(1,), n=2, pins=(Pin(0, 3, room=2),))],
+        periods=4, weights=PULL,
+        rooms=[Room(1, RoomKind.LECTURE, 100), Room(2, RoomKind.LECTURE, 100)],
+        previous=(Session(1, 0, 0, 1), Session(1, 0, 1, 1)),
+    )  # fmt: skip
+    res = solved(p)
+    (free, pinned) = sorted((s.period, s.room) for s in res.sessions)
+    assert pinned == (3, 2) and free[0] in (0, 1)
+    assert res.objective == 10  # the pin counts as one of the two sessions
+
+
+def test_annealer_never_moves_a_pinned_session(build, mk):
+    rooms = [Room(i, RoomKind.LECTURE, 100) for i in (1, 2, 3)]
+    classes = [
+        mk(i, batches=(i % 3,), faculty=i % 4, n=2,
+           pins=(Pin(1, 2, room=3),) if i == 0 else (Pin(0, 1),) if i == 1 else ())
+        for i in range(6)
+    ]  # fmt: skip
+    _, states = walk(busy_week(build, mk, classes=classes, rooms=rooms))
+    for sessions in states:
+        assert Session(0, 1, 2, 3) in sessions
+        assert any(s.class_id == 1 and (s.day, s.period) == (0, 1) for s in sessions)
+
+
+def test_evaluator_counts_a_moved_pin(build, mk):
+    p = build(
+        [mk(1, batches=(1,), n=2, pins=(Pin(0, 3, room=2), Pin(0, 0)))],
+        rooms=[Room(1, RoomKind.LECTURE, 100), Room(2, RoomKind.LECTURE, 100)],
+    )
+    assert evaluate(p, [Session(1, 0, 0, 1), Session(1, 0, 3, 2)]).hard_total == 0
+    assert evaluate(p, [Session(1, 0, 0, 1), Session(1, 0, 3, 1)]).hard["pin_moved"] == 1
+    assert evaluate(p, [Session(1, 0, 1, 1), Session(1, 0, 2, 2)]).hard["pin_moved"] == 2
+
+
+def test_explanation_names_both_pins_that_clash_before_solving(build, mk):
+    p = build(
+        [mk(1, batches=(5,), pins=(Pin(0, 1, reason="fixed"),)),
+         mk(2, batches=(5,), pins=(Pin(0, 1),))],
+        names={"classes": {1: "Seminar", 2: "Physics"}, "batches": {5: "ME3"}},
+    )  # fmt: skip
+    assert explain(p) == [
+        "the fixed session of class Seminar at MON P2 and the pinned session of class "
+        "Physics at MON P2 both need batch ME3 at MON P2"
+    ]
+    assert solve(p, FAST).status == Status.INFEASIBLE
+
+
+def test_explanation_names_a_pin_at_an_impossible_time(build, mk):
+    p = build(
+        [mk(1, batches=(1,), faculty=4, pins=(Pin(0, 2),))],
+        faculty=[Faculty(4, unavailable=frozenset({(0, 2)}))],
+        names={"classes": {1: "Physics"}, "faculty": {4: "Dr Rao"}},
+    )  # fmt: skip
+    assert explain(p) == [
+        "the pinned session of class Physics at MON P3 cannot be held: faculty Dr Rao is "
+        "unavailable then"
+    ]
+
+
+# --- 5. elective baskets ---------------------------------------------------------------
+
+
+def basket_problem(build, mk, **kw) -> Problem:
+    """Basket 9 of two options (own teachers, both for batches 1 and 2) twice a week, and
+    an ordinary class of batch 1, over two days of three periods."""
+    classes = [
+        mk(1, batches=(1, 2), faculty=1, n=2, basket=9, size=30),
+        mk(2, batches=(1, 2), faculty=2, n=2, basket=9, size=30),
+        mk(3, batches=(1,), faculty=3, n=2),
+    ] + kw.pop("extra", [])
+    rooms = kw.pop("rooms", [Room(i, RoomKind.LECTURE, 60) for i in (1, 2, 3)])
+    return build(classes, days=2, periods=3, rooms=rooms, **kw)
+
+
+def starts(sessions, cid):
+    return sorted((s.day, s.period) for s in sessions if s.class_id == cid)
+
+
+def test_cp_sat_starts_the_options_of_a_basket_together_in_rooms_of_their_own(build, mk):
+    p = basket_problem(
+        build, mk, weights=PULL,
+        previous=(Session(1, 0, 0, 1), Session(1, 0, 1, 1), Session(2, 1, 0, 1),
+                  Session(2, 1, 1, 1)),
+    )  # fmt: skip
+    res = solved(p)
+    assert starts(res.sessions, 1) == starts(res.sessions, 2)
+    assert not set(starts(res.sessions, 1)) & set(starts(res.sessions, 3))
+    rooms_at = {}
+    for s in res.sessions:
+        rooms_at.setdefault((s.day, s.period), []).append(s.room)
+    assert all(len(r) == len(set(r)) for r in rooms_at.values())
+
+
+def test_cp_sat_lets_a_basket_share_its_batches_only_among_its_options(build, mk):
+    # three sessions of batch 1 fit a three-period week only if the options share them
+    p = build(
+        [mk(1, batches=(1,), faculty=1, n=2, basket=4),
+         mk(2, batches=(1,), faculty=2, n=2, basket=4), mk(3, batches=(1,), faculty=3)],
+        periods=3, rooms=[Room(1, RoomKind.LECTURE, 50), Room(2, RoomKind.LECTURE, 50)],
+    )  # fmt: skip
+    res = solved(p)
+    assert starts(res.sessions, 1) == starts(res.sessions, 2) != starts(res.sessions, 3)
+
+
+def test_annealer_moves_the_options_of_a_basket_only_together(build, mk):
+    extra = [mk(4, batches=(2,), faculty=4, n=1), mk(5, batches=(3,), faculty=3, n=2)]
+    p = basket_problem(build, mk, weights=SOME, extra=extra)
+    _, states = walk(p)
+    for sessions in states:
+        assert starts(sessions, 1) == starts(sessions, 2)
+    assert len({tuple(starts(s, 1)) for s in states}) > 1  # the basket itself moved
+
+
+def test_evaluator_counts_options_apart_and_no_clash_for_options_together(build, mk):
+    p = basket_problem(build, mk)
+    together = [Session(1, 0, 0, 1), Session(2, 0, 0, 2), Session(1, 1, 0, 1),
+                Session(2, 1, 0, 2), Session(3, 0, 1, 1), Session(3, 1, 1, 1)]  # fmt: skip
+    assert evaluate(p, together).hard_total == 0
+    apart = together[:3] + [Session(2, 1, 2, 2)] + together[4:]
+    ev = evaluate(p, apart)
+    assert ev.hard["basket_apart"] == 1 and ev.hard["batch_clash"] == 0
+    clash = together[:4] + [Session(3, 0, 0, 3), Session(3, 1, 1, 1)]
+    assert evaluate(p, clash).hard["batch_clash"] == 1  # the basket keeps its batch busy
+
+
+def test_explanation_names_a_basket_whose_options_cannot_meet_alike(build, mk):
+    p = build(
+        [mk(1, batches=(1,), faculty=1, n=2, basket=9),
+         mk(2, batches=(1,), faculty=1, n=3, basket=9)],
+        names={"baskets": {9: "CSE7-PE2"}, "classes": {1: "Blockchain", 2: "IoT"}},
+    )  # fmt: skip
+    reasons = explain(p)
+    assert reasons[0].startswith("basket CSE7-PE2: its options must meet alike")
+    p2 = build(
+        [mk(1, batches=(1,), faculty=1, basket=9), mk(2, batches=(1,), faculty=1, basket=9)],
+        rooms=[Room(1, RoomKind.LECTURE, 100)],
+        names={"baskets": {9: "CSE7-PE2"}, "classes": {1: "Blockchain", 2: "IoT"},
+               "faculty": {1: "Dr Rao"}},
+    )  # fmt: skip
+    assert explain(p2) == [
+        "basket CSE7-PE2: option Blockchain and option IoT are both taught by faculty Dr Rao, "
+        "but the options meet at once",
+        "basket CSE7-PE2: 2 options need a lecture room each at once, there is 1",
+    ]
+
+
+# --- 6. students -----------------------------------------------------------------------
+
+
+def test_evaluator_counts_each_student_in_two_sessions_at_once(build, mk):
+    p = basket_problem(
+        build, mk,
+        extra=[mk(4, batches=(7,), faculty=4)],
+        students=(StudentLoad(1, (1, 3)), StudentLoad(2, (2, 3, 4)), StudentLoad(3, (2, 3, 4)),
+                  StudentLoad(4, (1, 2))),
+    )  # fmt: skip
+    ok = [Session(1, 0, 0, 1), Session(2, 0, 0, 2), Session(1, 1, 0, 1),
+          Session(2, 1, 0, 2), Session(3, 0, 1, 1), Session(3, 1, 1, 1)]  # fmt: skip
+    # options of one basket at once never clash, even for a student listed in both
+    assert evaluate(p, ok + [Session(4, 0, 2, 1)]).hard_total == 0
+    # class 4 (not of their batches) at the time of class 3: students 2 and 3 clash once
+    assert evaluate(p, ok + [Session(4, 0, 1, 3)]).hard["student_clash"] == 2
+
+
+def test_student_check_is_fast_for_a_college(build, mk):
+    rng = np.random.default_rng(1)
+    classes = [mk(i, batches=(i,), n=4) for i in range(200)]
+    sessions = [
+        Session(i, int(d), int(p), 1)
+        for i in range(200)
+        for d, p in zip(rng.integers(0, 5, 4), rng.integers(0, 8, 4), strict=True)
+    ]
+    groups = [tuple(int(c) for c in rng.choice(200, 8, replace=False)) for _ in range(300)]
+    students = tuple(StudentLoad(i, groups[i % 300]) for i in range(6000))
+    p = build(classes, days=5, periods=8, students=students)
+    began = time.monotonic()
+    ev = evaluate(p, sessions)
+    assert time.monotonic() - began < 2.0
+    assert ev.hard["student_clash"] > 0
+
+
+# --- all rules at once: the three implementations agree ---------------------------------
+
+
+def random_college(rng: random.Random) -> Problem:
+    """Random small problems using every placement rule: a lab with computers, a room
+    closed some periods, a batch in a shift, pins (one with a room) and a basket."""
+    days, periods = 3, 4
+    cells = [(d, p) for d in range(days) for p in range(periods)]
+    pc = frozenset({"pc"})
+    rooms = (
+        Room(1, RoomKind.LECTURE, 60, unavailable=frozenset(rng.sample(cells, 3))),
+        Room(2, RoomKind.LECTURE, 60),
+        Room(3, RoomKind.LECTURE, 40),
+        Room(4, LAB, 40, features=pc),
+        Room(5, LAB, 40),
+    )
+    shift = frozenset((d, p) for d in range(days) for p in ((0,) if rng.random() < 0.5 else (3,)))
+    batches = (Batch(1, 30, unavailable=shift), Batch(2, 30), Batch(3, 20))
+    pin_cell = (rng.randrange(days), rng.randrange(1, periods))
+    classes = [
+        ClassSpec(1, RoomKind.LECTURE, 1, (1, 2), 2, basket=8, size=30, min_days=2),
+        ClassSpec(2, RoomKind.LECTURE, 2, (1, 2), 2, basket=8, size=25, min_days=2),
+        ClassSpec(3, LAB, 3, (2,), 1, periods_per_session=2, room_features=pc),
+        ClassSpec(4, RoomKind.LECTURE, 3, (1,), 2, pins=(Pin(*pin_cell, room=2),)),
+        ClassSpec(5, RoomKind.LECTURE, 4, (3,), 3, pins=(Pin(rng.randrange(days), 1),)),
+        ClassSpec(6, LAB, 4, (3,), 1, periods_per_session=2),
+        ClassSpec(7, RoomKind.LECTURE, 5, (2, 3), rng.randint(1, 2), min_days=1),
+    ]
+    return Problem(
+        grid=TimeGrid(days, periods),
+        rooms=rooms,
+        faculty=tuple(Faculty(f) for f in range(1, 6)),
+        batches=batches,
+        classes=tuple(classes),
+        weights=Weights(*(rng.randint(1, 4) for _ in range(8)), 0, 0, 0),
+        long_run_limit=2,
+    )
+
+
+def test_cp_sat_annealer_and_evaluator_agree_on_random_colleges():
+    rng = random.Random(28)
+    for case in range(12):
+        p = random_college(rng)
+        res = solve(p, SolveOptions(time_limit_s=2, workers=1, seed=case))
+        if not res.has_solution:
+            assert res.status == Status.INFEASIBLE and res.explanation, case
+            continue
+        ev = evaluate(p, res.sessions)
+        assert ev.hard_total == 0, (case, ev.hard)
+        assert ev.soft_total == res.objective, case  # CP-SAT's objective, recounted
+        prep = prepare(p)
+        ci = {c.id: i for i, c in enumerate(p.classes)}
+        ri = {r.id: i for i, r in enumerate(p.rooms)}
+        placed = [(ci[s.class_id], s.day, s.period, ri[s.room]) for s in res.sessions]
+        chain = anneal.Chain(anneal.build_arrays(prep), placed, case, anneal.hard_weight(prep))
+        assert chain.score == (0, ev.soft_total), case
+        chain.run(20_000, 20.0, 0.1, 0.2, 0.1, 0.3)
+        best = sessions_of(p, chain, best=True)
+        ev = evaluate(p, best)
+        assert ev.hard_total == 0 and ev.soft_total == chain.best.soft, (case, ev.hard)
