@@ -133,7 +133,7 @@ def add_room_feature_supply(tm: TimeModel) -> None:
         if cls.room_features:
             needs.setdefault(cls.kind, set()).add(cls.room_features)
     for kind, sets in needs.items():
-        for feats in sets:
+        for feats in sorted(sets, key=sorted):  # a stable order: the same model every run
             cis = [
                 ci
                 for ci, c in enumerate(problem.classes)

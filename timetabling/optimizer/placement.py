@@ -65,6 +65,10 @@ def cells_word(cells: Iterable[Slot]) -> str:
     return f"{_runs(days, day_word)} {_runs(periods, lambda p: f'P{p + 1}')}"
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _features_word(features: Iterable[str]) -> str:
     return " and ".join(sorted(features))
 
@@ -299,6 +303,70 @@ def check_pins(prep: Prepared) -> list[str]:
     return out
 
 
+def check_pinned_out(prep: Prepared) -> list[str]:
+    """A class left too few starts by pins of other classes that need its batch or its
+    teacher at those times (each such pin is named)."""
+    problem = prep.problem
+    held: dict[tuple[str, int, int, int], tuple[int, Pin]] = {}
+    for ci, cls in enumerate(problem.classes):
+        for pin in cls.pins:
+            for d, p in covered(pin.day, pin.period, cls.periods_per_session):
+                for b in cls.batches:
+                    held.setdefault(("batches", b, d, p), (ci, pin))
+                if cls.faculty is not None:
+                    held.setdefault(("faculty", cls.faculty, d, p), (ci, pin))
+    if not held:
+        return []
+    out: list[str] = []
+    for ci, cls in enumerate(problem.classes):
+        own = {(pin.day, pin.period) for pin in cls.pins}
+        need = cls.sessions_per_week - len(own)
+        if need <= 0 or len(prep.starts[ci]) - len(own) < need:
+            continue  # nothing to place, or too few starts anyway (checked elsewhere)
+        blockers: dict[tuple[int, Pin], None] = {}
+        left = 0
+        for d, p in prep.starts[ci]:
+            if (d, p) in own:
+                continue
+            hit = _pin_in_the_way(problem, ci, covered(d, p, cls.periods_per_session), held)
+            if hit is None:
+                left += 1
+            else:
+                blockers[hit] = None
+        if left >= need:
+            continue
+        named = [_pin_word(problem, problem.classes[oci], opin) for oci, opin in blockers]
+        out.append(
+            f"{_class_word(problem, cls)} still needs {_count(need, 'session')} but other "
+            f"pins leave it {_count(left, 'start time')}: " + "; ".join(named)
+        )
+    return out
+
+
+def _pin_in_the_way(
+    problem: Problem,
+    ci: int,
+    cells: list[Slot],
+    held: dict[tuple[str, int, int, int], tuple[int, Pin]],
+) -> tuple[int, Pin] | None:
+    """A pin of another class holding the batch or teacher of class ``ci`` in ``cells``
+    (options of one basket share their batches, so never hold them from each other)."""
+    cls = problem.classes[ci]
+    for d, p in cells:
+        keys: list[tuple[str, int, int, int]] = [("batches", b, d, p) for b in cls.batches]
+        if cls.faculty is not None:
+            keys.append(("faculty", cls.faculty, d, p))
+        for key in keys:
+            other = held.get(key)
+            if other is None or other[0] == ci:
+                continue
+            same_basket = cls.basket is not None and problem.classes[other[0]].basket == cls.basket
+            if key[0] == "batches" and same_basket:
+                continue
+            return other
+    return None
+
+
 # --- elective baskets -----------------------------------------------------------------------
 
 
@@ -353,6 +421,11 @@ def check_baskets(prep: Prepared) -> list[str]:
 
 def placement_checks(prep: Prepared) -> list[str]:
     """Every check of this module, in order: features, baskets, pins, free rooms."""
+    # (pins: those that cannot hold, then classes the pins of others leave too few starts)
     return (
-        check_room_features(prep) + check_baskets(prep) + check_pins(prep) + check_free_rooms(prep)
+        check_room_features(prep)
+        + check_baskets(prep)
+        + check_pins(prep)
+        + check_pinned_out(prep)
+        + check_free_rooms(prep)
     )

@@ -481,3 +481,34 @@ def test_cp_sat_annealer_and_evaluator_agree_on_random_colleges():
         best = sessions_of(p, chain, best=True)
         ev = evaluate(p, best)
         assert ev.hard_total == 0 and ev.soft_total == chain.best.soft, (case, ev.hard)
+
+
+def test_explanation_names_the_pins_that_leave_a_class_no_room_in_the_week(build, mk):
+    # Maths (batch 5, Dr Rao) twice; Physics holds batch 5 at P1, the seminar batch 5 and
+    # Dr Rao at P2, a lab Dr Rao at P4: one start is left for two sessions
+    p = build(
+        [mk(1, batches=(5,), faculty=2, n=2), mk(2, batches=(5,), pins=(Pin(0, 0),)),
+         mk(3, batches=(5,), faculty=2, pins=(Pin(0, 1, reason="fixed"),)),
+         mk(4, batches=(7,), faculty=2, pins=(Pin(0, 3),))],
+        rooms=[Room(1, RoomKind.LECTURE, 50), Room(2, RoomKind.LECTURE, 50)],
+        names={"classes": {1: "Maths", 2: "Physics", 3: "Seminar", 4: "Lab"}},
+    )  # fmt: skip
+    assert explain(p) == [
+        "class Maths still needs 2 sessions but other pins leave it 1 start time: the pinned "
+        "session of class Physics at MON P1; the fixed session of class Seminar at MON P2; "
+        "the pinned session of class Lab at MON P4"
+    ]
+    assert solve(p, FAST).status == Status.INFEASIBLE
+
+
+def test_explanation_from_cp_sat_names_a_basket_whose_options_need_one_lab(build, mk):
+    pc = frozenset({"pc"})
+    p = build(
+        [mk(1, batches=(1,), faculty=1, kind=LAB, basket=3, room_features=pc),
+         mk(2, batches=(2,), faculty=2, kind=LAB, basket=3, room_features=pc)],
+        periods=2, rooms=[Room(1, LAB, 60, features=pc), Room(2, LAB, 60)],
+        names={"baskets": {3: "ME5-OE1"}},
+    )  # fmt: skip
+    reasons = explain(p)
+    assert any(r.startswith("basket ME5-OE1 meets at once") for r in reasons), reasons
+    assert solve(p, FAST).status == Status.INFEASIBLE
