@@ -151,4 +151,4 @@ def add_room_feature_supply(tm: TimeModel) -> None:
                     need = [v for ci, vs in present if tm.prep.sizes[ci] >= s for v in vs]
                     have = sum(1 for r in rooms if r.capacity >= s)
                     if len(need) > have:
-                        tm.post(sum(need) <= have, ("rooms", kind))
+                        tm.post(sum(need) <= have, ("features", (kind, feats)))

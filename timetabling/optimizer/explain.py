@@ -159,6 +159,15 @@ def _word(problem: Problem, prep: Prepared, group: tuple[str, Hashable]) -> str:
             _name(problem, "classes", c.id) for c in problem.classes if c.basket == ident
         )
         return f"{name_of(problem, 'baskets', ident)} meets at once ({options})"
+    if kind == "features":
+        assert isinstance(ident, tuple)
+        room_kind, feats = ident
+        rooms = [r for r in prep.rooms_by_kind.get(room_kind, ()) if feats <= r.features]
+        caps = ", ".join(str(r.capacity) for r in sorted(rooms, key=lambda r: -r.capacity))
+        return (
+            f"only {_plural(len(rooms), KIND_WORD[room_kind] + ' room')} with "
+            f"{' and '.join(sorted(feats))} exist (seats: {caps or 'none'})"
+        )
     if kind == "rooms":
         assert isinstance(ident, RoomKind)
         rooms = prep.rooms_by_kind.get(ident, ())

@@ -511,6 +511,7 @@ def test_explanation_from_cp_sat_names_a_basket_whose_options_need_one_lab(build
     )  # fmt: skip
     reasons = explain(p)
     assert any(r.startswith("basket ME5-OE1 meets at once") for r in reasons), reasons
+    assert "only 1 lab room with pc exist (seats: 60)" in reasons
     assert solve(p, FAST).status == Status.INFEASIBLE
 
 
