@@ -162,10 +162,10 @@ def _word(problem: Problem, prep: Prepared, group: tuple[str, Hashable]) -> str:
     if kind == "features":
         assert isinstance(ident, tuple)
         room_kind, feats = ident
-        rooms = [r for r in prep.rooms_by_kind.get(room_kind, ()) if feats <= r.features]
-        caps = ", ".join(str(r.capacity) for r in sorted(rooms, key=lambda r: -r.capacity))
+        fitting = [r for r in prep.rooms_by_kind.get(room_kind, ()) if feats <= r.features]
+        caps = ", ".join(str(r.capacity) for r in sorted(fitting, key=lambda r: -r.capacity))
         return (
-            f"only {_plural(len(rooms), KIND_WORD[room_kind] + ' room')} with "
+            f"only {_plural(len(fitting), KIND_WORD[room_kind] + ' room')} with "
             f"{' and '.join(sorted(feats))} exist (seats: {caps or 'none'})"
         )
     if kind == "rooms":
