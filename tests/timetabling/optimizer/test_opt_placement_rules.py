@@ -30,6 +30,7 @@ from timetabling.optimizer import (
 from timetabling.optimizer.domain import prepare
 from timetabling.optimizer.explain import explain, precheck
 from timetabling.optimizer.model import Pin, StudentLoad
+from timetabling.optimizer.rooms import Candidate, build_room_model, greedy_rooms, improve_rooms
 
 PULL = Weights(0, 0, 0, 0, 0, 0, 0, previous_distance=10)
 SOME = Weights(min_days=2, same_day=1, isolated=1, idle_gap=1, room_change=1, long_run=0)
@@ -608,3 +609,31 @@ def test_student_check_matches_a_count_student_by_student(build, mk):
             expected += n > 1
     assert expected > 0
     assert evaluate(p, sessions).hard["student_clash"] == expected
+
+
+def test_room_heuristics_keep_features_closures_and_pinned_rooms(build, mk):
+    """The greedy assignment and the period-by-period improvement (rooms.py) choose only
+    rooms with the features, open over the whole session, and the pinned room."""
+    pc = frozenset({"pc"})
+    closed = frozenset({(0, 0), (1, 1)})
+    rooms = [Room(1, RoomKind.LECTURE, 90), Room(2, RoomKind.LECTURE, 90, unavailable=closed),
+             Room(3, RoomKind.LECTURE, 90, features=pc), Room(4, RoomKind.LECTURE, 20)]  # fmt: skip
+    classes = [
+        mk(1, batches=(1,), n=2, room_features=pc),
+        mk(3, batches=(3,), n=2),  # would take the smallest room, 4, before the pin
+        mk(2, batches=(2,), n=2, pins=(Pin(0, 0, room=4),)),
+    ]
+    p = build(classes, days=2, periods=2, rooms=rooms, weights=Weights(room_change=5))
+    prep = prepare(p)
+    cands = [Candidate(ci, d, s, 1) for ci in range(3) for d, s in ((0, 0), (1, 1))]
+    rm = build_room_model(prep, cands)
+    greedy = greedy_rooms(rm, list(range(len(cands))))
+    for a in (greedy, improve_rooms(rm, greedy)):
+        assert len(a) == len(cands)
+        sessions = [
+            Session(p.classes[cands[k].ci].id, cands[k].day, cands[k].start, rooms[ri].id)
+            for k, ri in a.items()
+        ]
+        ev = evaluate(p, sessions)
+        assert ev.hard_total == 0, {k: v for k, v in ev.hard.items() if v}
+        assert Session(2, 0, 0, 4) in sessions
