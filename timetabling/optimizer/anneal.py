@@ -35,7 +35,10 @@ from .anneal_arrays import Arrays, build_arrays, supported
 from .anneal_kernel import (
     BEST_HARD,
     BEST_SOFT,
+    FREE,
     HARD,
+    PIN_ROOM,
+    PIN_TIME,
     SOFT,
     State,
     Work,
@@ -89,6 +92,7 @@ class Chain:
             class_agg=np.zeros((C, 4), dtype=np.int64),
             class_room=np.zeros((C, R), dtype=np.int64),
             class_start=np.zeros((C, T), dtype=np.int64),
+            frozen=np.zeros(N, dtype=np.int64),
         )
         self.st, self.rm = self.state.start, self.state.room
         seed_state = (seed * 0x9E3779B97F4A7C15 + 0x2545F4914F6CDD1D) % (1 << 64) or 1
@@ -110,6 +114,7 @@ class Chain:
         for s in range(N):
             d, p, ri = by_class[int(static.sess_class[s])].pop()
             clashes += int(occupy(s, d * P + p, ri, 1, self.static, self.state))
+        freeze_pins(a, self.state)
         soft, load = self.full_cost()
         self.tot[HARD] = self.tot[BEST_HARD] = clashes + load
         self.tot[SOFT] = self.tot[BEST_SOFT] = soft
@@ -167,6 +172,22 @@ class Chain:
             (int(self.static.sess_class[s]), int(t) // P, int(t) % P, int(r))
             for s, (t, r) in enumerate(zip(self.best_st, self.best_rm, strict=True))
         ]
+
+
+def freeze_pins(a: Arrays, state: State) -> None:
+    """Mark, per pin, one session of its class placed at the pin (in its room, if pinned)
+    as never to move; room-pinned ones first, so a pin without a room never takes the
+    session a room pin needs. A pin the start does not hold stays unmarked (the start
+    breaks a hard rule then, which the evaluator reports)."""
+    sess_ptr = a.static.sess_ptr
+    for ci, t, r in sorted(a.pins.tolist(), key=lambda pin: pin[2] < 0):
+        for s in range(int(sess_ptr[ci]), int(sess_ptr[ci + 1])):
+            if state.frozen[s] != FREE or state.start[s] != t:
+                continue
+            if r >= 0 and state.room[s] != r:
+                continue
+            state.frozen[s] = PIN_ROOM if r >= 0 else PIN_TIME
+            break
 
 
 def _masks(occ: np.ndarray, days: int, periods: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .domain import Prepared, room_fits
+from .domain import Prepared, baskets, room_fits
 
 MAX_PERIODS_PER_DAY = 16  # the day-shape tables have 2**periods entries per day
 
@@ -122,6 +122,10 @@ class Static(NamedTuple):
     w_room_change: int  # weight of a class's room beyond its first
     w_previous: int  # weight of a previous session not kept (0 without a previous timetable)
     sess_class: np.ndarray  # per session: its class
+    sess_ptr: np.ndarray  # per class: CSR offsets of its sessions (sessions are by class)
+    basket: np.ndarray  # per class: its basket's index, or -1 (options move together)
+    bk_ptr: np.ndarray  # per basket: CSR offsets into ``bk_classes``
+    bk_classes: np.ndarray  # the option classes of each basket
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ class Arrays:
     fixed_b: np.ndarray  # [entity, slot] occupancy by fixed sessions
     fixed_f: np.ndarray  # [faculty, slot]
     fixed_r: np.ndarray  # [room, slot]
+    pins: np.ndarray  # [pin, CLASS | SLOT | ROOM]: pinned sessions (room -1: any room)
 
 
 def supported(prep: Prepared) -> bool:
@@ -179,8 +184,12 @@ def build_arrays(prep: Prepared) -> Arrays:
     ent_ptr = np.zeros(C + 1, dtype=np.int64)
     ents: list[int] = []
     pseudo = n_real
+    carried: set[tuple[int, int]] = set()  # (batch, basket): one option carries the batch
     for ci, cls in enumerate(problem.classes):
         own = list(dict.fromkeys(batch_index[b] for b in cls.batches))
+        if cls.basket is not None:  # the options always meet together: the batch once
+            own = [e for e in own if (e, cls.basket) not in carried]
+            carried.update((e, cls.basket) for e in own)
         if not own:  # a class without batches still must not overlap itself
             own = [pseudo]
             pseudo += 1
@@ -213,6 +222,23 @@ def build_arrays(prep: Prepared) -> Arrays:
         dtype=np.int64,
     )
     room_index = {r.id: i for i, r in enumerate(problem.rooms)}
+    sess_ptr = np.zeros(C + 1, dtype=np.int64)
+    sess_ptr[1:] = np.cumsum([max(0, c.sessions_per_week) for c in problem.classes])
+    groups = list(baskets(problem).values())
+    basket = np.full(C, -1, dtype=np.int64)
+    bk_ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+    for k, members in enumerate(groups):
+        basket[members] = k
+        bk_ptr[k + 1] = bk_ptr[k] + len(members)
+    bk_classes = np.array([ci for members in groups for ci in members], dtype=np.int64)
+    pins = np.array(
+        [
+            (ci, pin.day * P + pin.period, -1 if pin.room is None else room_index.get(pin.room, -1))
+            for ci, cls in enumerate(problem.classes)
+            for pin in cls.pins
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 3)
 
     def occupancy(
         counts: Counter[tuple[int, int, int]], index: dict[int, int], n: int
@@ -252,6 +278,10 @@ def build_arrays(prep: Prepared) -> Arrays:
         w_room_change=w.room_change,
         w_previous=w.previous_distance if problem.previous else 0,
         sess_class=sess_class,
+        sess_ptr=sess_ptr,
+        basket=basket,
+        bk_ptr=bk_ptr,
+        bk_classes=bk_classes,
     )
     return Arrays(
         static=static,
@@ -260,4 +290,5 @@ def build_arrays(prep: Prepared) -> Arrays:
         fixed_b=fixed_b,
         fixed_f=fixed_f,
         fixed_r=fixed_r,
+        pins=pins,
     )

@@ -27,6 +27,11 @@ SAME_DAY = 1  # sessions beyond the first on their day, summed over days
 ROOMS_USED = 2  # distinct rooms
 PREV_KEPT = 3  # sessions starting where the previous timetable had one
 
+# Values of ``State.frozen`` (per session):
+FREE = 0  # the annealer may move it
+PIN_TIME = 1  # pinned to its start: only its room may change
+PIN_ROOM = 2  # pinned to its start and room: never changed
+
 # Columns of ``Work.tot``, the chain's score:
 HARD = 0  # hard violations now
 SOFT = 1  # soft cost now
@@ -54,6 +59,7 @@ class State(NamedTuple):
     class_agg: np.ndarray  # [class, DAYS_USED | SAME_DAY | ROOMS_USED | PREV_KEPT]
     class_room: np.ndarray  # [class, room] sessions
     class_start: np.ndarray  # [class, slot] sessions starting there
+    frozen: np.ndarray  # per session: FREE, or pinned (PIN_TIME, PIN_ROOM: time and room)
 
 
 class Work(NamedTuple):
@@ -264,7 +270,8 @@ def _kempe_chain(s1, t2, static, state, work, mem):
     sstamp, stamp = work.sess_stamp, work.stamp[0]
     t1 = st[s1]
     R = owner.shape[0]
-    if length[sess_class[s1]] != 1:
+    basket, frozen = static.basket, state.frozen
+    if length[sess_class[s1]] != 1 or basket[sess_class[s1]] >= 0 or frozen[s1] != FREE:
         return 0
     mem[0] = s1
     sstamp[s1] = stamp
@@ -281,6 +288,8 @@ def _kempe_chain(s1, t2, static, state, work, mem):
                 continue
             cy = sess_class[y]
             if n == mem.shape[0] or length[cy] != 1 or not start_ok[cy, st[x]]:
+                return 0
+            if basket[cy] >= 0 or frozen[y] != FREE:  # moves only with its basket / never
                 return 0
             sstamp[y] = stamp
             mem[n] = y
@@ -375,6 +384,96 @@ def kempe_move(s1, t2, temp, hard_weight, static, state, work, mem, old_r, aff_b
     return 0
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _may_exchange(s1, s2, times_change, r1_changes, r2_changes, static, state):
+    """Whether ``s1`` and ``s2`` may exchange places: a basket option never changes time
+    alone, and a pinned session keeps its start (and its pinned room)."""
+    frozen, basket, sess_class = state.frozen, static.basket, static.sess_class
+    if times_change:
+        if frozen[s1] != FREE or frozen[s2] != FREE:
+            return False
+        if basket[sess_class[s1]] >= 0 or basket[sess_class[s2]] >= 0:
+            return False
+    if r1_changes and frozen[s1] == PIN_ROOM:
+        return False
+    if r2_changes and frozen[s2] == PIN_ROOM:
+        return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _basket_members(s1, static, state, mem):
+    """One session per option of ``s1``'s basket, each starting where ``s1`` starts, into
+    ``mem``; returns their number, or 0 when an option has no free session there."""
+    basket, bk_ptr, bk_classes = static.basket, static.bk_ptr, static.bk_classes
+    sess_ptr, sess_class = static.sess_ptr, static.sess_class
+    st, frozen = state.start, state.frozen
+    t1 = st[s1]
+    k = basket[sess_class[s1]]
+    n = 0
+    for i in range(bk_ptr[k], bk_ptr[k + 1]):
+        c = bk_classes[i]
+        found = -1
+        for s in range(sess_ptr[c], sess_ptr[c + 1]):
+            if st[s] == t1:
+                found = s
+                break
+        if found < 0 or frozen[found] != FREE:
+            return 0
+        mem[n] = found
+        n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def basket_move(s1, t2, temp, hard_weight, static, state, work, mem, old_r, aff_b, aff_f,
+                cstamp):  # fmt: skip
+    """Move the session of every option of ``s1``'s basket that starts with ``s1`` to
+    ``t2`` together (rooms kept where free, else re-chosen per option); accepted by the
+    annealing rule. Returns 1 when accepted, 0 when rejected or skipped."""
+    P, sess_class, start_ok = static.periods, static.sess_class, static.start_ok
+    st, rm = state.start, state.room
+    rng, tot = work.rng, work.tot
+    t1 = st[s1]
+    work.stamp[0] += 1
+    n = _basket_members(s1, static, state, mem)
+    if n == 0:
+        return 0
+    n_b = 0
+    n_f = 0
+    for i in range(n):
+        c = sess_class[mem[i]]
+        if not start_ok[c, t2]:
+            return 0
+        n_b, n_f = _mark(c, t1 // P, static, work, aff_b, n_b, aff_f, n_f)
+        n_b, n_f = _mark(c, t2 // P, static, work, aff_b, n_b, aff_f, n_f)
+    stamp = work.stamp[0]
+    soft0, load0 = _chain_cost(n, mem, n_b, aff_b, n_f, aff_f, static, state, cstamp, stamp)
+    h = 0
+    for i in range(n):
+        s = mem[i]
+        old_r[i] = rm[s]
+        h += occupy(s, t1, rm[s], -1, static, state)
+    for i in range(n):
+        s = mem[i]
+        r = _pick_room(sess_class[s], t2, old_r[i], static, state)
+        h += occupy(s, t2, r, 1, static, state)
+    soft1, load1 = _chain_cost(n, mem, n_b, aff_b, n_f, aff_f, static, state, cstamp, -stamp)
+    dh = h + load1 - load0
+    ds = soft1 - soft0
+    delta = hard_weight * dh + ds
+    if delta <= 0 or _random(rng) < math.exp(-delta / temp):
+        tot[HARD] += dh
+        tot[SOFT] += ds
+        return 1
+    for i in range(n):  # undo: every option back to its start and room
+        s = mem[i]
+        occupy(s, t2, rm[s], -1, static, state)
+    for i in range(n):
+        occupy(mem[i], t1, old_r[i], 1, static, state)
+    return 0
+
+
 @njit(cache=True, nogil=True)
 def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, static, state,
                  work):  # fmt: skip
@@ -404,6 +503,13 @@ def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, static
     mem = np.zeros(MAX_KEMPE, dtype=np.int64)
     old_r = np.zeros(MAX_KEMPE, dtype=np.int64)
     cstamp = np.zeros(ent_ptr.shape[0], dtype=np.int64)
+    bk_ptr = static.bk_ptr
+    widest_basket = 1
+    for k in range(bk_ptr.shape[0] - 1):
+        widest_basket = max(widest_basket, bk_ptr[k + 1] - bk_ptr[k])
+    bmem = np.zeros(widest_basket, dtype=np.int64)
+    bold_r = np.zeros(widest_basket, dtype=np.int64)
+    bk_aff_f = np.zeros((2 * widest_basket + 8, 2), dtype=np.int64)
     accepted = 0
     ratio = t_lo / t_hi
     for it in range(iters):
@@ -452,6 +558,18 @@ def anneal_chunk(iters, t_hi, t_lo, hard_weight, p_swap, p_room, p_kempe, static
                 continue
             if not (start_ok[c2, t1] and room_ok[c2, r1]):
                 continue
+            if not _may_exchange(s1, s2, t1 != t2, r1n != r1, r2 != r1, static, state):
+                continue
+        elif t1n != t1 and static.basket[c1] >= 0:  # a basket's options move together
+            if state.frozen[s1] == FREE and basket_move(
+                s1, t1n, temp, hard_weight, static, state, work, bmem, bold_r, aff_b, bk_aff_f,
+                cstamp,
+            ):  # fmt: skip
+                accepted += 1
+                _keep_best(tot, st, rm, best_st, best_rm)
+            continue
+        elif state.frozen[s1] != FREE and (t1n != t1 or state.frozen[s1] == PIN_ROOM):
+            continue  # a pinned session keeps its start (and its pinned room)
         # the (entity, day) and (faculty, day) pairs whose cost may change
         work.stamp[0] += 1
         n_b, n_f = _mark(c1, t1 // P, static, work, aff_b, 0, aff_f, 0)

@@ -6,6 +6,7 @@ starts never get a variable (see :func:`domain.allowed_starts`).
 
 from __future__ import annotations
 
+from .domain import baskets
 from .model import RoomKind
 from .timemodel import TimeModel
 
@@ -92,3 +93,62 @@ def add_room_supply(tm: TimeModel) -> None:
                 have = sum(1 for c in caps if c >= s)
                 if len(need) > have:
                     tm.post(sum(need) <= have, ("rooms", kind))
+
+
+def add_pins(tm: TimeModel) -> None:
+    """A pinned session is held exactly at its (day, period); it is one of the class's
+    ``sessions_per_week``. (Its room, when pinned, is a rule of the room model.)"""
+    for ci, cls in enumerate(tm.prep.problem.classes):
+        for pin in cls.pins:
+            v = tm.x.get((ci, pin.day, pin.period))
+            if v is None:  # the pin's start is not allowed: the precheck names why
+                tm.post(tm.model.new_constant(0) == 1, ("pin", ci))
+            else:
+                tm.post(v == 1, ("pin", ci))
+
+
+def add_basket_together(tm: TimeModel) -> None:
+    """The options of an elective basket start at exactly the same (day, period)s.
+
+    Their allowed starts are already the same (:func:`domain.basket_starts`); their batches
+    count once per basket in the batch rules (see :class:`TimeModel`)."""
+    for basket, members in baskets(tm.prep.problem).items():
+        lead = members[0]
+        for ci in members[1:]:
+            for d, s in tm.prep.starts[ci]:
+                a, b = tm.x.get((lead, d, s)), tm.x.get((ci, d, s))
+                if a is not None and b is not None:
+                    tm.post(a == b, ("basket", basket))
+                elif a is not None or b is not None:
+                    tm.post((a if a is not None else b) == 0, ("basket", basket))
+
+
+def add_room_feature_supply(tm: TimeModel) -> None:
+    """Per period, room kind and feature set ``F`` a class needs: sessions needing all of
+    ``F`` (and, with hard capacities, at least ``s`` seats) <= free rooms having ``F`` (and
+    ``s`` seats). Nothing is posted when no class needs a feature."""
+    problem = tm.prep.problem
+    needs: dict[RoomKind, set[frozenset[str]]] = {}
+    for cls in problem.classes:
+        if cls.room_features:
+            needs.setdefault(cls.kind, set()).add(cls.room_features)
+    for kind, sets in needs.items():
+        for feats in sorted(sets, key=sorted):  # a stable order: the same model every run
+            cis = [
+                ci
+                for ci, c in enumerate(problem.classes)
+                if c.kind == kind and feats <= c.room_features
+            ]
+            for d, p in tm.prep.slots:
+                rooms = [r for r in tm.prep.free_rooms(kind, d, p) if feats <= r.features]
+                present = [(ci, tm.cover[(ci, d, p)]) for ci in cis if (ci, d, p) in tm.cover]
+                if not present:
+                    continue
+                sizes = {0}
+                if problem.capacity_is_hard:
+                    sizes |= {tm.prep.sizes[ci] for ci, _ in present}
+                for s in sorted(sizes):
+                    need = [v for ci, vs in present if tm.prep.sizes[ci] >= s for v in vs]
+                    have = sum(1 for r in rooms if r.capacity >= s)
+                    if len(need) > have:
+                        tm.post(sum(need) <= have, ("features", (kind, feats)))

@@ -32,6 +32,9 @@ def build_time_model(
     hard.add_no_faculty_clash(tm)
     hard.add_faculty_load(tm)
     hard.add_room_supply(tm)
+    hard.add_room_feature_supply(tm)
+    hard.add_pins(tm)
+    hard.add_basket_together(tm)
     if explain:
         return tm
     soft.penalty_min_days(tm)

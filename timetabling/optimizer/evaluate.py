@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .domain import class_size, covered, fixed_occupancy
+from .domain import baskets, class_size, covered, fixed_occupancy, shift_closed
 from .model import Penalty, Problem, Session
 
 HARD_KINDS = (
@@ -27,6 +27,12 @@ HARD_KINDS = (
     "room_capacity",
     "faculty_day_load",
     "faculty_week_load",
+    "room_feature",
+    "room_unavailable",
+    "shift",
+    "pin_moved",
+    "basket_apart",
+    "student_clash",
 )
 
 SOFT_NAMES = (
@@ -84,6 +90,7 @@ def evaluate(problem: Problem, sessions: Iterable[Session]) -> Evaluation:
     fac_occ: Counter[tuple[int, int, int]] = Counter(fixed.faculty)
     room_occ: Counter[tuple[int, int, int]] = Counter(fixed.room)
     class_cells: Counter[tuple[int, int, int]] = Counter()
+    closed: dict[int, frozenset[tuple[int, int]]] = {}  # per class: cells outside its shifts
     for s in sessions:
         cls = classes.get(s.class_id)
         if cls is None:
@@ -101,8 +108,14 @@ def evaluate(problem: Problem, sessions: Iterable[Session]) -> Evaluation:
             blocked |= faculty[cls.faculty].unavailable
         if any(c in blocked for c in cells):
             hard["unavailable"] += 1
+        if cls.id not in closed:
+            closed[cls.id] = shift_closed(problem, cls)
+        if any(c in closed[cls.id] for c in cells):
+            hard["shift"] += 1
         for d, p in cells:
             class_cells[(cls.id, d, p)] += 1
+            if cls.basket is not None:
+                continue  # its batches count once per basket, below
             for b in dict.fromkeys(cls.batches):
                 batch_occ[(b, d, p)] += 1
             if cls.faculty is not None:
@@ -115,6 +128,19 @@ def evaluate(problem: Problem, sessions: Iterable[Session]) -> Evaluation:
             hard["room_kind"] += 1
         elif problem.capacity_is_hard and room.capacity < class_size(problem, cls):
             hard["room_capacity"] += 1
+        if room is not None and not cls.room_features <= room.features:
+            hard["room_feature"] += 1
+            missing = ", ".join(sorted(cls.room_features - room.features))
+            details.append(f"class {cls.id} in room {room.id} without {missing}")
+        if room is not None and any(c in room.unavailable for c in cells):
+            hard["room_unavailable"] += 1
+            details.append(f"class {cls.id} in room {room.id} while it is closed")
+
+    for key, n in basket_batch_cells(problem, class_cells).items():
+        batch_occ[key] += n
+    hard["pin_moved"] += pins_moved(problem, per_class)
+    hard["basket_apart"] += baskets_apart(problem, per_class)
+    hard["student_clash"] += student_clashes(problem, class_cells)
 
     for cls in problem.classes:
         n = len(per_class.get(cls.id, ()))
@@ -215,3 +241,100 @@ def _soft_counts(
             else:
                 counts["previous_distance"] += 1
     return counts
+
+
+# --- rules of colleges as they are ------------------------------------------------------
+
+
+def basket_batch_cells(
+    problem: Problem, class_cells: Counter[tuple[int, int, int]]
+) -> Counter[tuple[int, int, int]]:
+    """Batch occupancy by elective baskets: a basket keeps each of its batches busy once in
+    a cell however many of its options meet there (options meeting apart count apart)."""
+    out: Counter[tuple[int, int, int]] = Counter()
+    groups = baskets(problem)
+    if not groups:
+        return out
+    cells_of: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for (cid, d, p), n in class_cells.items():
+        cells_of[cid].append((d, p, n))
+    for members in groups.values():
+        per: dict[tuple[int, int, int], int] = {}
+        for ci in members:
+            cls = problem.classes[ci]
+            for d, p, n in cells_of.get(cls.id, ()):
+                for b in dict.fromkeys(cls.batches):
+                    per[(b, d, p)] = max(per.get((b, d, p), 0), n)
+        out.update(per)
+    return out
+
+
+def pins_moved(problem: Problem, per_class: dict[int, list[Session]]) -> int:
+    """Pins with no session of their class at their (day, period) (in their room, if set)."""
+    moved = 0
+    for cls in problem.classes:
+        if not cls.pins:
+            continue
+        free = list(per_class.get(cls.id, ()))
+        # room-pinned first, so a pin without a room never takes the session another needs
+        for pin in sorted(cls.pins, key=lambda pin: pin.room is None):
+            hit = next(
+                (
+                    s
+                    for s in free
+                    if (s.day, s.period) == (pin.day, pin.period)
+                    and (pin.room is None or s.room == pin.room)
+                ),
+                None,
+            )
+            if hit is None:
+                moved += 1
+            else:
+                free.remove(hit)
+    return moved
+
+
+def baskets_apart(problem: Problem, per_class: dict[int, list[Session]]) -> int:
+    """Sessions of a basket's option not matched by a session of its first option at the
+    same (day, period), or the other way round (the larger of the two, per option)."""
+    apart = 0
+    for members in baskets(problem).values():
+        starts = [
+            Counter((s.day, s.period) for s in per_class.get(problem.classes[ci].id, ()))
+            for ci in members
+        ]
+        lead = starts[0]
+        for other in starts[1:]:
+            apart += max(sum((lead - other).values()), sum((other - lead).values()))
+    return apart
+
+
+def student_clashes(problem: Problem, class_cells: Counter[tuple[int, int, int]]) -> int:
+    """(student, cell) pairs where a student attends two sessions at once.
+
+    Options of one basket never clash for a student (a student attends one of them).
+    Students with the same classes are checked once and counted by their number."""
+    if not problem.students:
+        return 0
+    cells_of: dict[int, list[tuple[tuple[int, int], int]]] = defaultdict(list)
+    for (cid, d, p), n in class_cells.items():
+        cells_of[cid].append(((d, p), n))
+    basket_of = {c.id: c.basket for c in problem.classes}
+    groups = Counter(tuple(sorted(set(st.classes))) for st in problem.students)
+    clashes = 0
+    for load, students in groups.items():
+        # per cell: sessions of ordinary classes, and the most of any one option per basket
+        plain: Counter[tuple[int, int]] = Counter()
+        by_basket: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+        for cid in load:
+            basket = basket_of.get(cid)
+            for cell, n in cells_of.get(cid, ()):
+                if basket is None:
+                    plain[cell] += n
+                else:
+                    seen = by_basket[cell]
+                    seen[basket] = max(seen.get(basket, 0), n)
+        for cell, per in by_basket.items():
+            plain[cell] += sum(per.values())
+        clashes += students * sum(1 for n in plain.values() if n > 1)
+    return clashes

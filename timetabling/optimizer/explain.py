@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 from .cpsat import build_time_model, make_solver
 from .domain import Prepared, prepare
 from .model import Problem, RoomKind, SolveOptions
+from .placement import cell_word, name_of, placement_checks, shift_reason
 
 KIND_WORD = {RoomKind.LECTURE: "lecture", RoomKind.LAB: "lab"}
 
@@ -39,6 +40,7 @@ def precheck(prep: Prepared) -> list[str]:
     out: list[str] = []
     cells = prep.slots
     fac = {f.id: f for f in problem.faculty}
+    out.extend(placement_checks(prep))
 
     for ci, cls in enumerate(problem.classes):
         if cls.sessions_per_week <= 0:
@@ -61,8 +63,8 @@ def precheck(prep: Prepared) -> list[str]:
             what = "period" if length == 1 else f"{length}-period block"
             out.append(
                 f"{name} needs {_plural(cls.sessions_per_week, 'session')} but only "
-                f"{_plural(len(starts), 'start time')} fit a {what} around unavailability "
-                f"and breaks"
+                f"{_plural(len(starts), 'start time')} fit a {what}{shift_reason(prep, ci)} "
+                f"around unavailability and breaks"
             )
 
     load: dict[int, int] = {}
@@ -95,8 +97,13 @@ def precheck(prep: Prepared) -> list[str]:
             )
 
     need_b: dict[int, int] = {}
+    in_basket: set[tuple[int, int]] = set()  # a basket's options keep a batch busy once
     for cls in problem.classes:
         for b in dict.fromkeys(cls.batches):
+            if cls.basket is not None:
+                if (b, cls.basket) in in_basket:
+                    continue
+                in_basket.add((b, cls.basket))
             need_b[b] = need_b.get(b, 0) + cls.sessions_per_week * cls.periods_per_session
     for b, need in need_b.items():
         free = sum(1 for d, p in cells if not prep.fixed.batch[(b, d, p)])
@@ -141,6 +148,26 @@ def _word(problem: Problem, prep: Prepared, group: tuple[str, Hashable]) -> str:
         if f.max_periods_per_week is not None:
             parts.append(f"{f.max_periods_per_week} a week")
         return f"{_name(problem, 'faculty', ident)} teaches at most " + " and ".join(parts)
+    if kind == "pin":
+        assert isinstance(ident, int)
+        cls = problem.classes[ident]
+        at = ", ".join(cell_word(pin.day, pin.period) for pin in cls.pins)
+        return f"{_name(problem, 'classes', cls.id)} is pinned at {at}"
+    if kind == "basket":
+        assert isinstance(ident, int)
+        options = ", ".join(
+            _name(problem, "classes", c.id) for c in problem.classes if c.basket == ident
+        )
+        return f"{name_of(problem, 'baskets', ident)} meets at once ({options})"
+    if kind == "features":
+        assert isinstance(ident, tuple)
+        room_kind, feats = ident
+        fitting = [r for r in prep.rooms_by_kind.get(room_kind, ()) if feats <= r.features]
+        caps = ", ".join(str(r.capacity) for r in sorted(fitting, key=lambda r: -r.capacity))
+        return (
+            f"only {_plural(len(fitting), KIND_WORD[room_kind] + ' room')} with "
+            f"{' and '.join(sorted(feats))} exist (seats: {caps or 'none'})"
+        )
     if kind == "rooms":
         assert isinstance(ident, RoomKind)
         rooms = prep.rooms_by_kind.get(ident, ())

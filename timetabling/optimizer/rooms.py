@@ -56,6 +56,33 @@ def add_room_choices(rm: RoomModel) -> None:
         rm.model.add(sum(v for _, v in choices) == cand.presence)
 
 
+def pinned_rooms(prep: Prepared) -> dict[tuple[int, int, int], int]:
+    """(class index, day, start) -> room id, for every pin that names a room."""
+    return {
+        (ci, pin.day, pin.period): pin.room
+        for ci, cls in enumerate(prep.problem.classes)
+        for pin in cls.pins
+        if pin.room is not None
+    }
+
+
+def add_pinned_rooms(rm: RoomModel) -> None:
+    """A session pinned to a room gets that room (or none at all, if it does not fit)."""
+    pins = pinned_rooms(rm.prep)
+    if not pins:
+        return
+    rooms = rm.prep.problem.rooms
+    for k, cand in enumerate(rm.candidates):
+        want = pins.get((cand.ci, cand.day, cand.start))
+        if want is None:
+            continue
+        keep = [(ri, v) for ri, v in rm.w[k] if rooms[ri].id == want]
+        for ri, v in rm.w[k]:
+            if rooms[ri].id != want:
+                rm.model.add(v == 0)
+        rm.w[k] = keep
+
+
 def add_no_room_clash(rm: RoomModel) -> None:
     """A room hosts at most one session per period."""
     per_cell: dict[tuple[int, int, int], list[cp_model.IntVar]] = {}
@@ -131,6 +158,7 @@ def greedy_rooms(rm: RoomModel, present: list[int]) -> dict[int, int]:
         key=lambda k: (
             rm.candidates[k].day,
             rm.candidates[k].start,
+            len(rm.w[k]) > 1,  # a session with one possible room (pinned) takes it first
             -rm.prep.sizes[rm.candidates[k].ci],
         ),
     )
@@ -190,6 +218,7 @@ def build_room_model(
 ) -> RoomModel:
     rm = RoomModel(prep, model or cp_model.CpModel(), candidates)
     add_room_choices(rm)
+    add_pinned_rooms(rm)
     add_no_room_clash(rm)
     penalty_room_change(rm)
     penalty_room_capacity(rm)

@@ -43,8 +43,13 @@ class TimeModel:
     faculty_classes: dict[int, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        seen: set[tuple[int, int]] = set()  # (batch, basket): a basket keeps a batch busy once
         for ci, c in enumerate(self.prep.problem.classes):
             for b in dict.fromkeys(c.batches):
+                if c.basket is not None:
+                    if (b, c.basket) in seen:
+                        continue  # its options start together (add_basket_together)
+                    seen.add((b, c.basket))
                 self.batch_classes.setdefault(b, []).append(ci)
             if c.faculty is not None:
                 self.faculty_classes.setdefault(c.faculty, []).append(ci)
