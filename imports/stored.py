@@ -81,16 +81,22 @@ def college_facts(parsed: dict[str, ParsedFile]) -> CollegeFacts:
             spec.values_key_of(values): spec.row._make(values)
             for _pk, values in read_rows(spec, qs)
         }
+    if "baskets" in parsed:  # the students who chose in the baskets this import changes
+        facts.student_batch.update(
+            am.Enrollment.objects.filter(
+                basket__code__in=[row.code for row in parsed["baskets"].rows]
+            ).values_list("student__roll_number", "student__batch__code")
+        )
     if "enrollments" in parsed:
         rolls = {row.roll_number for row in parsed["enrollments"].rows}
         students = am.Student.objects.order_by()
         if len(rolls) <= IN_QUERY_MAX:
             students = students.filter(roll_number__in=rolls)
-        facts.student_batch = {
-            roll: batch
+        facts.student_batch.update(
+            (roll, batch)
             for roll, batch in students.values_list("roll_number", "batch__code").iterator(
                 chunk_size=5000
             )
             if roll in rolls
-        }
+        )
     return facts

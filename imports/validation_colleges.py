@@ -37,7 +37,7 @@ NEEDED: dict[str, frozenset[str]] = {
         {"baskets", "basket_options", "enrollments", "fixed_sessions", "offerings"}
     ),
     "offerings": frozenset({"baskets", "basket_options", "fixed_sessions"}),
-    "enrollments": frozenset({"basket_options", "enrollments", "fixed_sessions"}),
+    "enrollments": frozenset({"baskets", "basket_options", "enrollments", "fixed_sessions"}),
     "fixed_sessions": frozenset({"fixed_sessions"}),
 }
 
@@ -62,11 +62,11 @@ class Where(NamedTuple):
     """A row of a file: where to report a problem about it."""
 
     pf: ParsedFile
-    index: int
+    at: int  # the row's position among the file's valid rows
 
     @property
     def line(self) -> int:
-        return self.pf.lines[self.index]
+        return self.pf.lines[self.at]
 
 
 class Effective:
@@ -77,6 +77,9 @@ class Effective:
         self.rows: dict[Any, Any] = dict(facts.rows.get(kind, {}))
         self.where: dict[Any, Where] = {}
         pf = parsed.get(kind)
+        #: False when a row of the file is unknown (unreadable or invalid): then rules that
+        #: need every row (is there any room that fits?) are not judged.
+        self.complete = pf is None or (pf.readable and not pf.bad_rows)
         if pf is not None:
             for i, row in enumerate(pf.rows):
                 key = spec.key_of(row)
@@ -123,7 +126,7 @@ def check_colleges(
             check_option_offerings(model, report)
         if "basket_options" in kinds:
             check_option_rooms(model, report)
-        if kinds & {"basket_options", "enrollments"}:
+        if kinds & {"baskets", "basket_options", "enrollments"}:
             check_enrollments(model, report)
         if "fixed_sessions" in kinds:
             check_fixed_sessions(model, report)
@@ -133,14 +136,17 @@ def check_colleges(
 
 
 def _ancestors(code: str, batches: Effective) -> tuple[list[str], bool]:
-    """The chain of parents above ``code`` and whether it comes back to a batch of it."""
+    """The chain of parents above ``code`` and whether it comes back to ``code`` (a batch
+    below a cycle is not in it: the cycle is reported on its own rows)."""
     chain: list[str] = []
     seen = {code}
     row = batches.get(code)
     while row is not None and row.parent is not None:
         chain.append(row.parent)
-        if row.parent in seen:
+        if row.parent == code:
             return chain, True
+        if row.parent in seen:
+            return chain, False
         seen.add(row.parent)
         row = batches.get(row.parent)
     return chain, False
@@ -183,10 +189,10 @@ def check_subgroups(parsed: dict[str, ParsedFile], facts: CollegeFacts, report: 
     for row in list(batches.values()):
         if row.parent is None or row.code in batches.where:
             continue
-        where = batches.where.get(row.parent)
+        parent_at = batches.where.get(row.parent)
         parent = batches.get(row.parent)
-        if where is not None and not _ancestors(row.code, batches)[1]:
-            _check_against_parent(row, parent, batches, where, report, of_subgroup=True)
+        if parent_at is not None and not _ancestors(row.code, batches)[1]:
+            _check_against_parent(row, parent, batches, parent_at, report, of_subgroup=True)
 
 
 def _check_against_parent(
@@ -301,18 +307,19 @@ def check_option_offerings(model: Baskets, report: Report) -> None:
     """A basket option teaches its subject to every batch of its basket: no offering of
     that batch and subject may exist besides, nor a second option of another basket."""
     for option, batch, other in model.clashes:
-        where = model.where_option(option)
-        if where is not None:
+        at = model.where_option(option)
+        if at is not None:
             report(
-                where,
-                "subject" if where.pf.kind == "basket_options" else "batches",
+                at,
+                "subject" if at.pf.kind == "basket_options" else "batches",
                 f"batch {batch} would take {option.subject} twice: in basket "
                 f"{option.basket} and as {model.describe_option(other)}",
             )
     for key, offering in model.offerings.items():
-        option = model.owned.get(key)
-        if option is None:
+        owner = model.owned.get(key)
+        if owner is None:
             continue
+        option = owner
         where = model.offerings.where.get(key)
         if where is not None:
             report(
@@ -339,6 +346,8 @@ def _room_kind(subject_kind: str) -> str:
 def check_option_rooms(model: Baskets, report: Report) -> None:
     """Some room can hold each option: of its subject's kind, with the features it needs,
     and (once students enrolled) big enough for them."""
+    if not model.rooms.complete:
+        return
     rooms = list(model.rooms.values())
     for key, where in model.options.where.items():
         option = Option(*key)
@@ -392,26 +401,41 @@ def check_enrollments(model: Baskets, report: Report) -> None:
                 f"student {row.roll_number} is in batch {batch}, which is not one of basket "
                 f"{row.basket}'s batches ({';'.join(basket.batches)}) or their subgroups",
             )
-    first_enrollment: dict[str, Where] = {}
-    for key, where in model.enrollments.where.items():
-        first_enrollment.setdefault(key[1], where)
-    for key in model.options.rows:
-        option = Option(*key)
-        if option.basket not in model.baskets_with_enrollments or model.enrolled.get(option):
+    for key, row in model.enrollments.items():
+        basket_at = model.baskets.where.get(row.basket)
+        basket = model.baskets.get(row.basket)
+        batch = model.student_batch.get(row.roll_number)
+        if key in model.enrollments.where or basket_at is None or batch is None:
             continue
-        where = model.options.where.get(option)
-        if where is not None:
+        if not model.is_subgroup_of_any(batch, basket.batches):
             report(
-                where,
+                basket_at,
+                "batches",
+                f"student {row.roll_number} of batch {batch} chose an option of this basket, "
+                f"but {batch} would no longer be one of its batches or their subgroups (delete "
+                "that enrollment first)",
+            )
+    first_enrollment: dict[str, Where] = {}
+    for key, enrollment_at in model.enrollments.where.items():
+        first_enrollment.setdefault(key[1], enrollment_at)
+    for key in model.options.rows:
+        choice = Option(*key)
+        if choice.basket not in model.baskets_with_enrollments or model.enrolled.get(choice):
+            continue
+        option = choice
+        option_at = model.options.where.get(option)
+        if option_at is not None:
+            report(
+                option_at,
                 "subject",
                 f"nobody is enrolled in option {option.subject} of basket {option.basket}; "
                 "nobody can attend it",
             )
             continue
-        where = first_enrollment.get(option.basket)
-        if where is not None:
+        first = first_enrollment.get(option.basket)
+        if first is not None:
             report(
-                where,
+                first,
                 "subject",
                 f"after this import nobody is enrolled in option {option.subject} of basket "
                 f"{option.basket}; nobody can attend it",
@@ -507,21 +531,38 @@ def check_fixed_sessions(model: Baskets, report: Report) -> None:
     for cls, keys in per_class.items():
         if len(keys) <= cls.sessions_per_week:
             continue
-        for key in keys:
-            where = fixed.where.get(key)
-            if where is not None:
-                report(
-                    where,
-                    "subject",
-                    f"{len(keys)} sessions of {cls.name} are fixed, but it meets "
-                    f"{cls.sessions_per_week} times a week",
-                )
-                break
+        # on the first row beyond the limit that is in the file
+        beyond = keys[cls.sessions_per_week :] + keys[: cls.sessions_per_week]
+        where = next((fixed.where[k] for k in beyond if k in fixed.where), None)
+        if where is not None:
+            report(
+                where,
+                "subject",
+                f"{len(keys)} sessions of {cls.name} are fixed, but it meets "
+                f"{_times(cls.sessions_per_week)} a week",
+            )
+
+    # a session keeps its batches busy, and their subgroups (a subgroup never meets at
+    # once with its parent)
+    children: dict[str, list[str]] = defaultdict(list)
+    for row in model.batches.values():
+        if row.parent is not None:
+            children[row.parent].append(row.code)
+
+    def below(batches: tuple[str, ...]) -> set[str]:
+        out: set[str] = set()
+        todo = list(batches)
+        while todo:
+            batch = todo.pop()
+            if batch not in out:
+                out.add(batch)
+                todo.extend(children.get(batch, ()))
+        return out
 
     busy: dict[tuple[str, int], list[tuple[int, int, Any, Class]]] = defaultdict(list)
     for (cls, day, period), key in sessions.items():
         last = period + cls.periods_per_session - 1
-        for batch in cls.batches:
+        for batch in sorted(below(cls.batches)):
             busy[(batch, day)].append((period, last, key, cls))
     reported: set[Any] = set()
     for (batch, day), spans in busy.items():
@@ -545,6 +586,10 @@ def check_fixed_sessions(model: Baskets, report: Report) -> None:
                     f"batch {batch} already has a fixed session of {other[3].name} on "
                     f"{DAYS[day]} period {other[0]} ({at})",
                 )
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
 def _check_fixed_room(model: Baskets, cls: Class, row: Any, where: Where, report: Report) -> None:

@@ -13,7 +13,10 @@ def test_rows_are_named_tuples_of_the_kind_columns():
     assert (row.employee_id, row.day, row.period) == ("F001", 1, 3)
     assert spec.key_of(row) == ("F001", 1, 3)
     assert spec.format_key(spec.key_of(row)) == '"F001" TUE 3'
-    assert SPECS["batches"].key_of(SPECS["batches"].row._make(["B1", "B", "CSE", 3, 30, None, None])) == "B1"
+    assert (
+        SPECS["batches"].key_of(SPECS["batches"].row._make(["B1", "B", "CSE", 3, 30, None, None]))
+        == "B1"
+    )
     # A stored row is a plain tuple in column order: same key, equal to the named row.
     assert spec.values_key_of(("F001", 1, 3)) == ("F001", 1, 3)
     assert ("F001", 1, 3) == row
