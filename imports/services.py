@@ -21,8 +21,8 @@ import sentry_sdk
 from django.db import DataError, IntegrityError, transaction
 
 from academics import models as am
+from academics.baskets import basket_offerings_sync
 from imports import writers
-from imports.basket_offerings import basket_offerings_sync
 from imports.fields import Field, KindSpec
 from imports.kinds import KINDS, SPECS
 from imports.parsing import ParsedFile, Problems, Source, read_csv, source_name
@@ -214,6 +214,8 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
         values_of: dict[Any, tuple[Any, ...]] = {}
         if keys:
             qs = spec.model._default_manager.all()
+            if kind == "offerings":  # those of basket options are not the file's to change
+                qs = qs.filter(basket_option__isnull=True)
             if len(spec.key) == 1 and len(keys) <= IN_QUERY_MAX:
                 qs = qs.filter(**{f"{spec.ref_lookup}__in": keys})
             key_of = spec.values_key_of

@@ -14,13 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from academics.baskets import BASKET_GROUP_PREFIX
 from academics.limits import tags_of
 from imports.cells import DAYS, show
 from imports.kinds import SPECS
 from imports.parsing import ParsedFile, Problems
-
-#: An offering's ``group`` starting with this belongs to an elective basket's option.
-BASKET_GROUP_PREFIX = "basket:"
 
 #: The kinds whose stored rows ``check_colleges`` reads, and when it needs them (any of
 #: these kinds in the import).
@@ -40,11 +38,6 @@ NEEDED: dict[str, frozenset[str]] = {
     "enrollments": frozenset({"baskets", "basket_options", "enrollments", "fixed_sessions"}),
     "fixed_sessions": frozenset({"fixed_sessions"}),
 }
-
-
-def option_group(basket: str, subject: str) -> str:
-    """The reserved ``group`` of the offerings a basket option owns."""
-    return f"{BASKET_GROUP_PREFIX}{basket}:{subject}"
 
 
 @dataclass

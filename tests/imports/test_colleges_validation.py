@@ -227,3 +227,62 @@ def test_college_rules(write, run_import, replace, expected):
     assert "nothing was written" in run.message
     assert db_counts() == before
     assert am.Basket.objects.count() == am.Enrollment.objects.count() == 0
+
+
+def test_stored_rows_take_part_in_the_rules(write, run_import):
+    """A parent, an offering and a basket already in the database are judged like rows of
+    the files."""
+    assert run_import("--dir", write_all(write)).ok
+    before = db_counts()
+    write("batches.csv", B + "A3,A3,CSE,4,20,A,MORNING\n", folder="more")
+    write("offerings.csv", "batch,subject,faculty\nB,EL2,F1\n", folder="more")
+    write(
+        "baskets.csv",
+        "code,name,batches,sessions_per_week\nOE2,Second elective,A,2\n",
+        folder="more",
+    )
+    write("basket_options.csv", "basket,subject,faculty\nOE2,CS1,F4\nOE2,EL1,F1\n", folder="more")
+    run = run_import("--dir", "more")
+    assert run.problems == [
+        "more/batches.csv:2: parent: a subgroup's semester must equal its parent's: \"A\" has "
+        "semester 3, this row 4",
+        'more/batches.csv:2: shift: a subgroup inherits its parent\'s shift: "A" has shift '
+        '"DAY"; leave shift empty or write DAY',
+        "more/offerings.csv:2: subject: batch B takes EL2 as option EL2 of basket OE (stored); "
+        "remove this row",
+        "more/basket_options.csv:2: subject: batch A already has an offering of CS1 (stored); "
+        "an option of basket OE2 cannot teach it too",
+        "more/basket_options.csv:3: subject: batch A would take EL1 twice: in basket OE2 and "
+        "as option EL1 of basket OE (stored)",
+    ]
+    assert db_counts() == before
+
+
+def test_a_stored_subgroup_follows_its_parent(write, run_import):
+    assert run_import("--dir", write_all(write)).ok
+    write("batches.csv", B + "A,Section A,CSE,4,60,,MORNING\n", folder="more")
+    run = run_import("--dir", "more", "--update")
+    assert run.problems == [
+        'more/batches.csv:2: semester: its subgroup "A1" has semester 3; a subgroup\'s semester '
+        "must equal its parent's (4 here)",
+        'more/batches.csv:2: semester: its subgroup "A2" has semester 3; a subgroup\'s semester '
+        "must equal its parent's (4 here)",
+        'more/batches.csv:2: shift: its subgroup "A2" has shift "DAY", but this batch has '
+        'shift "MORNING"; a subgroup inherits its parent\'s shift',
+    ]
+
+
+def test_a_parent_later_in_the_file_and_a_subgroup_of_a_subgroup(write, run_import):
+    batches = B + "A11,A11,CSE,3,10,A1,\nA1,A1,CSE,3,30,A,\nA,A,CSE,3,60,,\nB,B,CSE,3,40,,\n"
+    students = "roll_number,name,email,batch\nR1,S1,,A11\nR2,S2,,A1\nR3,S3,,A\nR4,S4,,B\n"
+    run = run_import(
+        "--dir",
+        write_all(
+            write,
+            batches=batches,
+            students=students,
+            offerings="batch,subject,faculty\nA,CS1,F1\nA1,CS1L,F2\nB,CS1,F1\n",
+        ),
+    )
+    assert run.ok, run.stderr
+    assert am.Batch.objects.get(code="A11").parent.parent.code == "A"

@@ -1,6 +1,9 @@
 """The offerings an elective basket's options own: one per option and batch of its basket,
 with the option's subject and teacher and a ``group`` reserved for the option, so the
-option is a combined class of the basket's batches for slots, exports and workload."""
+option is a combined class of the basket's batches for slots, exports and workload.
+
+The CSV import and the admin both call ``basket_offerings_sync`` after writing baskets or
+options."""
 
 from __future__ import annotations
 
@@ -8,8 +11,13 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import NamedTuple
 
+from django.db import transaction
+
 from academics import models as am
-from imports.validation_colleges import BASKET_GROUP_PREFIX, option_group
+
+#: An offering's ``group`` starting with this belongs to an elective basket's option; the
+#: CSV import refuses it in offerings.csv.
+BASKET_GROUP_PREFIX = "basket:"
 
 GROUP_MAX = am.Offering._meta.get_field("group").max_length
 
@@ -22,12 +30,13 @@ class Wanted(NamedTuple):
 
 def reserved_group(option_id: int, basket: str, subject: str) -> str:
     """``basket:BASKET:SUBJECT``, or ``basket:ID`` (the option's id) when that is too long."""
-    group = option_group(basket, subject)
+    group = f"{BASKET_GROUP_PREFIX}{basket}:{subject}"
     if len(group) > GROUP_MAX:  # type: ignore[operator]
         group = f"{BASKET_GROUP_PREFIX}{option_id}"
     return group
 
 
+@transaction.atomic
 def basket_offerings_sync(*, basket_ids: Collection[int]) -> None:
     """Make the offerings of the options of these baskets match their options and batches:
     create the missing, update a changed teacher, delete those of a batch that left."""
