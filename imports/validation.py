@@ -242,13 +242,19 @@ def check_references(
         if keys is None:
             continue
         noun = SPECS[fld.ref].noun
+        if not (fld.ref_key or fld.many or fld.missing):
+            column = fld.column
+            for i, row in enumerate(pf.rows):
+                value = getattr(row, column)
+                if value not in keys and value is not None:  # None: an optional one left empty
+                    failed.add(i)
+                    report(i, column, f"no {noun} {show(value)} in the database or in this import")
+            continue
         for i, row in enumerate(pf.rows):
             value = getattr(row, fld.column)
-            if value is None:
-                continue  # an optional reference left empty
+            if value is None or (fld.ref_key and i in failed):
+                continue
             if fld.ref_key:
-                if i in failed:
-                    continue
                 missing = [] if tuple(getattr(row, c) for c in fld.ref_key) in keys else [value]
             elif fld.many:
                 missing = [v for v in value if v not in keys]
