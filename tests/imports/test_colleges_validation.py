@@ -286,3 +286,29 @@ def test_a_parent_later_in_the_file_and_a_subgroup_of_a_subgroup(write, run_impo
     )
     assert run.ok, run.stderr
     assert am.Batch.objects.get(code="A11").parent.parent.code == "A"
+
+
+def test_an_option_nobody_is_left_in_after_an_update_is_named(write, run_import):
+    assert run_import("--dir", write_all(write)).ok
+    write(
+        "enrollments.csv",
+        "roll_number,basket,subject\nR2,OE,EL1\nR4,OE,EL1\n",
+        folder="more",
+    )
+    run = run_import("--dir", "more", "--update")
+    assert run.problems == [
+        "more/enrollments.csv:2: subject: after this import nobody is enrolled in option EL2 "
+        "of basket OE; nobody can attend it"
+    ]
+    assert am.Enrollment.objects.filter(option__subject__code="EL2").count() == 2
+
+
+def test_an_option_needs_a_room_for_everyone_who_chose_it(write, run_import):
+    # EL2 needs a projector: only LH-1 (70 seats) has one
+    students = FILES["students"] + "".join(f"X{i},X,,B\n" for i in range(70))
+    enrollments = FILES["enrollments"] + "".join(f"X{i},OE,EL2\n" for i in range(70))
+    run = run_import("--dir", write_all(write, students=students, enrollments=enrollments))
+    assert run.problems == [
+        "inst/basket_options.csv:3: subject: 72 students chose EL2, but the largest room it "
+        "can use holds 70",
+    ]
