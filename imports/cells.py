@@ -161,6 +161,7 @@ def periods(max_length: int) -> Callable[[str], str]:
     length = text(max_length)
 
     def parse(value: str) -> str:
+        length(value)
         try:
             numbers = sorted(limits.periods_parse(value))
         except ValueError as exc:
