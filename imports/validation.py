@@ -139,6 +139,7 @@ def validate(
         check_references(spec, pf, known, problems)
     if "offerings" in parsed:
         check_groups(parsed["offerings"], stored.groups, problems)
+    stored.colleges.grid = grid
     check_colleges(parsed, stored.colleges, problems)
     return plans
 

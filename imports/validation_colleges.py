@@ -49,6 +49,8 @@ class CollegeFacts:
 
     rows: dict[str, dict[Any, Any]] = field(default_factory=dict)
     student_batch: dict[str, str] = field(default_factory=dict)
+    #: the (day, period) pairs of the time grid after the import (set by ``validate``)
+    grid: set[tuple[int, int]] = field(default_factory=set)
 
 
 class Where(NamedTuple):
@@ -514,6 +516,15 @@ def check_fixed_sessions(model: Baskets, report: Report) -> None:
                     "option teaches it",
                 )
             continue
+        last = row.period + cls.periods_per_session - 1
+        outside = [p for p in range(row.period, last + 1) if (row.day, p) not in model.facts.grid]
+        if where is not None and model.facts.grid and outside and outside[0] != row.period:
+            report(
+                where,
+                "period",
+                f"a session of {cls.name} takes periods {row.period}-{last} of {DAYS[row.day]}, "
+                f"but period {outside[0]} is not in the time grid",
+            )
         if where is not None and row.room is not None:
             _check_fixed_room(model, cls, row, where, report)
         sessions.setdefault((cls, row.day, row.period), key)

@@ -186,7 +186,7 @@ CASES = [
     pytest.param(
         {
             "fixed_sessions": FIXED
-            + "A,CS1,MON,1,LAB-1\nA1,CS1L,MON,1,LAB-2\nB,CS1L,TUE,1,\nA2,CS1L,TUE,5,LH-2\n"
+            + "A,CS1,MON,1,LAB-1\nA1,CS1L,MON,1,LAB-2\nB,CS1L,TUE,1,\nA2,CS1L,TUE,6,LH-2\n"
         },
         [
             "inst/fixed_sessions.csv:2: room: LAB-1 is a lab room; CS1 needs a lecture room",
@@ -196,6 +196,8 @@ CASES = [
             "on MON period 1 (row 2)",
             "inst/fixed_sessions.csv:4: subject: batch B has no class of CS1L: no offering or "
             "basket option teaches it",
+            "inst/fixed_sessions.csv:5: period: a session of CS1L of A2 takes periods 6-7 of TUE, "
+            "but period 7 is not in the time grid",
             "inst/fixed_sessions.csv:5: room: LH-2 is a lecture room; CS1L needs a lab room",
             "inst/fixed_sessions.csv:5: room: LH-2 lacks computers, which CS1L needs",
         ],
