@@ -10,11 +10,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from academics import models as am
+from imports.effective import NEEDED, CollegeFacts
 from imports.fields import KindSpec
 from imports.kinds import SPECS
 from imports.parsing import ParsedFile
 from imports.validation import GRID_KINDS
-from imports.validation_colleges import NEEDED, CollegeFacts
 
 IN_QUERY_MAX = 2000  # up to this many keys are looked up with ``key__in``; else a scan
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from imports.cells import DAYS, DEFERRED, show
+from imports.effective import CollegeFacts
 from imports.kinds import SPECS, KindSpec
 from imports.parsing import ParsedFile, Problems
-from imports.validation_colleges import CollegeFacts, check_colleges
+from imports.validation_colleges import check_colleges
 
 DEFAULT_DAYS = 5  # the week assumed when there is no time grid yet
 
