@@ -2,14 +2,22 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from academics import selectors
+from academics.baskets import basket_offerings_sync
 from academics.models import (
+    Basket,
+    BasketOption,
     Batch,
     Department,
+    Enrollment,
     Faculty,
+    FacultyPreference,
     FacultyUnavailability,
+    FixedSession,
     Offering,
     Role,
     Room,
+    RoomUnavailability,
+    Shift,
     Student,
     Subject,
     TimeSlot,
@@ -46,9 +54,9 @@ class DepartmentAdmin(BoundedSearchAdmin, admin.ModelAdmin):
 
 @admin.register(Room)
 class RoomAdmin(BoundedSearchAdmin, admin.ModelAdmin):
-    list_display = ["code", "kind", "capacity", "building"]
+    list_display = ["code", "kind", "capacity", "building", "features"]
     list_filter = ["kind", "building"]
-    search_fields = ["code", "building"]
+    search_fields = ["code", "building", "features"]
 
 
 @admin.register(TimeSlot)
@@ -62,15 +70,28 @@ class UnavailabilityInline(admin.TabularInline):
     extra = 0
 
 
+class PreferenceInline(admin.TabularInline):
+    model = FacultyPreference
+    extra = 0
+
+
 @admin.register(Faculty)
 class FacultyAdmin(BoundedSearchAdmin, LinksOneLogin):
     login_role = Role.FACULTY
-    list_display = ["employee_id", "name", "department", "max_hours_per_week", "max_hours_per_day"]
+    list_display = [
+        "employee_id",
+        "name",
+        "department",
+        "max_hours_per_week",
+        "max_hours_per_day",
+        "max_consecutive",
+        "max_gaps_per_day",
+    ]
     list_filter = ["department"]
     list_select_related = ["department"]
     search_fields = ["employee_id", "name", "email"]
     raw_id_fields = ["user"]
-    inlines = [UnavailabilityInline]
+    inlines = [UnavailabilityInline, PreferenceInline]
 
 
 @admin.register(FacultyUnavailability)
@@ -92,6 +113,7 @@ class SubjectAdmin(BoundedSearchAdmin, admin.ModelAdmin):
         "sessions_per_week",
         "periods_per_session",
         "min_days",
+        "room_features",
     ]
     list_filter = ["kind", "department"]
     list_select_related = ["department"]
@@ -100,10 +122,11 @@ class SubjectAdmin(BoundedSearchAdmin, admin.ModelAdmin):
 
 @admin.register(Batch)
 class BatchAdmin(BoundedSearchAdmin, admin.ModelAdmin):
-    list_display = ["code", "name", "department", "semester", "size"]
-    list_filter = ["department", "semester"]
-    list_select_related = ["department"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "name", "department", "semester", "size", "parent", "shift"]
+    list_filter = ["department", "semester", "shift"]
+    list_select_related = ["department", "parent", "shift"]
+    search_fields = ["code", "name", "parent__code"]
+    raw_id_fields = ["parent"]
 
 
 @admin.register(Student)
@@ -118,8 +141,84 @@ class StudentAdmin(BoundedSearchAdmin, LinksOneLogin):
 
 @admin.register(Offering)
 class OfferingAdmin(BoundedSearchAdmin, admin.ModelAdmin):
-    list_display = ["batch", "subject", "faculty", "group"]
+    list_display = ["batch", "subject", "faculty", "group", "basket_option"]
     list_filter = ["batch__department", "subject__kind"]
-    list_select_related = ["batch", "subject", "faculty"]
+    list_select_related = ["batch", "subject", "faculty", "basket_option__basket"]
     search_fields = ["batch__code", "subject__code", "faculty__employee_id", "group"]
-    raw_id_fields = ["batch", "subject", "faculty"]
+    raw_id_fields = ["batch", "subject", "faculty", "basket_option"]
+
+
+@admin.register(Shift)
+class ShiftAdmin(BoundedSearchAdmin, admin.ModelAdmin):
+    list_display = ["code", "name", "periods"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(RoomUnavailability)
+class RoomUnavailabilityAdmin(BoundedSearchAdmin, admin.ModelAdmin):
+    list_display = ["room", "day", "period"]
+    list_filter = ["day"]
+    list_select_related = ["room"]
+    search_fields = ["room__code"]
+    raw_id_fields = ["room"]
+
+
+@admin.register(FacultyPreference)
+class FacultyPreferenceAdmin(BoundedSearchAdmin, admin.ModelAdmin):
+    list_display = ["faculty", "day", "period", "preference"]
+    list_filter = ["preference", "day"]
+    list_select_related = ["faculty"]
+    search_fields = ["faculty__employee_id"]
+    raw_id_fields = ["faculty"]
+
+
+class BasketOptionInline(admin.TabularInline):
+    model = BasketOption
+    extra = 0
+    raw_id_fields = ["subject", "faculty"]
+
+
+@admin.register(Basket)
+class BasketAdmin(BoundedSearchAdmin, admin.ModelAdmin):
+    """Saving a basket (its batches, its options) updates the offerings its options own,
+    as the CSV import does."""
+
+    list_display = ["code", "name", "sessions_per_week", "periods_per_session", "min_days"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["batches"]
+    inlines = [BasketOptionInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        basket_offerings_sync(basket_ids=[form.instance.pk])
+
+
+@admin.register(BasketOption)
+class BasketOptionAdmin(BoundedSearchAdmin, admin.ModelAdmin):
+    list_display = ["basket", "subject", "faculty"]
+    list_filter = ["basket"]
+    list_select_related = ["basket", "subject", "faculty"]
+    search_fields = ["basket__code", "subject__code", "faculty__employee_id"]
+    raw_id_fields = ["basket", "subject", "faculty"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        basket_offerings_sync(basket_ids=[obj.basket_id])
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(BoundedSearchAdmin, admin.ModelAdmin):
+    list_display = ["student", "basket", "option"]
+    list_filter = ["basket"]
+    list_select_related = ["student", "basket", "option__subject", "option__basket"]
+    search_fields = ["student__roll_number", "basket__code", "option__subject__code"]
+    raw_id_fields = ["student", "basket", "option"]
+
+
+@admin.register(FixedSession)
+class FixedSessionAdmin(BoundedSearchAdmin, admin.ModelAdmin):
+    list_display = ["batch", "subject", "day", "period", "room"]
+    list_filter = ["day"]
+    list_select_related = ["batch", "subject", "room"]
+    search_fields = ["batch__code", "subject__code", "room__code"]
+    raw_id_fields = ["batch", "subject", "room"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from academics import limits, selectors
+from academics.baskets import BASKET_GROUP_PREFIX
 from academics.models import (
     Basket,
     BasketOption,
@@ -22,7 +23,6 @@ from academics.models import (
     Subject,
     TimeSlot,
 )
-from academics.services import OPTION_GROUP_PREFIX
 
 
 def _code(model, field: str = "code") -> serializers.SlugRelatedField:
@@ -217,9 +217,9 @@ class OfferingSerializer(serializers.ModelSerializer):
         return attrs
 
     def validate_group(self, value: str) -> str:
-        if value.startswith(OPTION_GROUP_PREFIX):
+        if value.startswith(BASKET_GROUP_PREFIX):
             raise serializers.ValidationError(
-                f"Groups starting with {OPTION_GROUP_PREFIX!r} name elective basket options; "
+                f"Groups starting with {BASKET_GROUP_PREFIX!r} name elective basket options; "
                 "write those through /api/basket-options/."
             )
         return value

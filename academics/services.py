@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from academics import selectors
+from academics.baskets import basket_offerings_sync
 from academics.models import (
     Basket,
     BasketOption,
@@ -25,15 +26,6 @@ from academics.models import (
     Student,
     Subject,
 )
-
-#: ``Offering.group`` of an option's offerings: ``basket:<BASKET>:<SUBJECT>``.
-OPTION_GROUP_PREFIX = "basket:"
-_GROUP_MAX_LENGTH = Offering._meta.get_field("group").max_length
-
-
-def basket_option_group(*, basket_code: str, subject_code: str) -> str:
-    """The reserved ``Offering.group`` naming one option of a basket."""
-    return f"{OPTION_GROUP_PREFIX}{basket_code}:{subject_code}"
 
 
 @dataclass(frozen=True)
@@ -47,34 +39,22 @@ class OfferingSync:
 
 @transaction.atomic
 def basket_option_offerings_sync(*, option: BasketOption) -> OfferingSync:
-    """Make ``option`` own exactly one ``Offering`` per batch of its basket: subject and
-    faculty of the option, ``group`` = ``basket:<BASKET>:<SUBJECT>``, ``basket_option`` set.
+    """Make ``option`` own exactly one ``Offering`` per batch of its basket, through the one
+    function that writes them (``academics.baskets.basket_offerings_sync``, which the CSV
+    import and the admin call too).
 
-    Offerings of the option for batches no longer in the basket (or of a subject the option
-    no longer teaches) are deleted; a batch that already has an offering of the subject that
-    is not this option's is an error on ``subject``.
+    A batch of the basket that already has an offering of the subject that is not this
+    option's is an error on ``subject``, checked first.
     """
     basket = Basket.objects.get(pk=option.basket_id)
     subject = Subject.objects.get(pk=option.subject_id)
-    group = basket_option_group(basket_code=basket.code, subject_code=subject.code)
-    if _GROUP_MAX_LENGTH is not None and len(group) > _GROUP_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "subject": f"The basket code and subject code together are too long to name "
-                f"this option ({len(group)} characters in {group!r}, at most "
-                f"{_GROUP_MAX_LENGTH}); use a shorter basket code."
-            }
-        )
     batch_ids = set(basket.batches.values_list("pk", flat=True))
-    existing = {
-        o.batch_id: o
-        for o in Offering.objects.select_related("batch").filter(
-            batch_id__in=batch_ids, subject_id=subject.pk
-        )
-    }
-    taken = sorted(
-        o.batch.code for o in existing.values() if o.basket_option_id not in (None, option.pk)
-    ) + sorted(o.batch.code for o in existing.values() if o.basket_option_id is None)
+    clashing = (
+        Offering.objects.filter(batch_id__in=batch_ids, subject_id=subject.pk)
+        .exclude(basket_option_id=option.pk)
+        .select_related("batch")
+    )
+    taken = sorted(o.batch.code for o in clashing)
     if taken:
         raise ValidationError(
             {
@@ -83,28 +63,20 @@ def basket_option_offerings_sync(*, option: BasketOption) -> OfferingSync:
                 "or choose another subject."
             }
         )
-    stale = Offering.objects.filter(basket_option=option).exclude(
-        batch_id__in=batch_ids, subject_id=subject.pk
+    before = {
+        o.pk: (o.batch_id, o.subject_id, o.faculty_id, o.group)
+        for o in Offering.objects.filter(basket_option=option)
+    }
+    basket_offerings_sync(basket_ids=[basket.pk])
+    after = {
+        o.pk: (o.batch_id, o.subject_id, o.faculty_id, o.group)
+        for o in Offering.objects.filter(basket_option=option)
+    }
+    return OfferingSync(
+        created=len(after.keys() - before.keys()),
+        updated=sum(1 for pk in after.keys() & before.keys() if after[pk] != before[pk]),
+        deleted=len(before.keys() - after.keys()),
     )
-    _, by_model = stale.delete()
-    deleted = by_model.get(Offering._meta.label, 0)
-    created = updated = 0
-    for batch_id in sorted(batch_ids):
-        offering = existing.get(batch_id)
-        if offering is None:
-            Offering.objects.create(
-                batch_id=batch_id,
-                subject_id=subject.pk,
-                faculty_id=option.faculty_id,
-                group=group,
-                basket_option=option,
-            )
-            created += 1
-        elif (offering.faculty_id, offering.group) != (option.faculty_id, group):
-            offering.faculty_id, offering.group = option.faculty_id, group
-            offering.save(update_fields=["faculty", "group"])
-            updated += 1
-    return OfferingSync(created=created, updated=updated, deleted=deleted)
 
 
 # --- baskets and options -------------------------------------------------------------------

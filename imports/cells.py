@@ -134,3 +134,58 @@ def email(max_length: int) -> Callable[[str], str]:
         return value
 
     return parse
+
+
+def tags(max_length: int) -> Callable[[str], str]:
+    """``;``-separated tags (a room's features, what a subject needs from its room), stored
+    normalised: lower case, sorted, each once (``academics.limits.tags_normalise``)."""
+    length = text(max_length)
+    pattern = re.compile(limits.TAG_PATTERN)
+
+    def parse(value: str) -> str:
+        normal = limits.tags_normalise(value)
+        bad = [tag for tag in limits.tags_of(normal) if not pattern.fullmatch(tag)]
+        if bad:
+            raise CellError(
+                f"{show(sorted(bad)[0])} is not a tag; use ';'-separated tags of letters, "
+                "digits, '_' and '-' (computers;projector)"
+            )
+        return length(normal)
+
+    return parse
+
+
+def periods(max_length: int) -> Callable[[str], str]:
+    """A shift's periods as ranges (``1-5`` or ``1-3;6-8``), stored in their shortest form
+    (``1-3;4-5`` becomes ``1-5``)."""
+    length = text(max_length)
+
+    def parse(value: str) -> str:
+        length(value)
+        try:
+            numbers = sorted(limits.periods_parse(value))
+        except ValueError as exc:
+            raise CellError(f"{exc} (write ranges like 1-5 or 1-3;6-8)") from None
+        runs: list[list[int]] = []
+        for number in numbers:
+            if runs and runs[-1][1] == number - 1:
+                runs[-1][1] = number
+            else:
+                runs.append([number, number])
+        return length(";".join(f"{a}-{b}" if a != b else str(a) for a, b in runs))
+
+    return parse
+
+
+def codes(max_length: int) -> Callable[[str], tuple[str, ...]]:
+    """``;``-separated codes (a basket's batches): a sorted tuple, each code once."""
+    one = code(max_length)
+
+    def parse(value: str) -> tuple[str, ...]:
+        parts = {part.strip() for part in value.split(";")}
+        parts.discard("")
+        if not parts:
+            raise CellError("name at least one code")
+        return tuple(sorted(one(part) for part in parts))
+
+    return parse

@@ -8,149 +8,19 @@ the maximum lengths come from the models so the two cannot drift apart.
 
 from __future__ import annotations
 
-from collections import namedtuple
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
-from typing import Any
-
-from django.db import models
-
 from academics import models as am
 from imports import cells as p
-from sih28.bounds import model_bounds
+from imports import kinds_colleges as kc
+from imports.fields import NO_DEFAULT, Field, KindSpec, bounded, column, max_length, reference
 
-NO_DEFAULT = object()
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """One CSV column and how its cells become a value.
-
-    ``ref`` names the kind whose key this column refers to. Optional columns (absent, or a
-    blank cell) take ``default``; a callable default is resolved later from the rest of the
-    row (see ``validation``), marked here by ``p.DEFERRED``.
-    """
-
-    column: str
-    parse: Callable[[str], Any]
-    required: bool = True
-    blank_ok: bool = False
-    default: Any = NO_DEFAULT
-    ref: str | None = None
-    db: str = ""  # the ``values_list`` lookup that reads the stored value (code space)
-    attr: str = ""  # the model attribute written (``department_id`` for references)
-
-
-@dataclass(frozen=True, slots=True)
-class KindSpec:
-    """Everything about one kind.
-
-    ``noun`` names one row in messages (``no batch "X" ...``). ``row`` is the named tuple a
-    row is read into, one attribute per column (``row.employee_id``); ``key_of(row)`` is its
-    key (a value, or a tuple for a composite key), ``values_key_of`` the same key of a plain
-    tuple of values in column order, and ``ref_lookup`` the ``values_list``
-    lookup that reads that key from the database, for the kinds that refer to this one.
-    """
-
-    kind: str
-    model: type[models.Model]
-    fields: tuple[Field, ...]
-    key: tuple[str, ...]
-    noun: str
-    row: type[Any] = field(init=False, repr=False, compare=False)
-    key_of: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
-    values_key_of: Callable[[tuple[Any, ...]], Any] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        name = "".join(part.title() for part in self.kind.split("_")) + "Row"
-        object.__setattr__(self, "row", namedtuple(name, self.columns))
-        object.__setattr__(self, "key_of", attrgetter(*self.key))
-        # The same key from a plain tuple of values in column order (a stored row).
-        at = [self.columns.index(column) for column in self.key]
-        object.__setattr__(self, "values_key_of", itemgetter(*at))
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(f.column for f in self.fields)
-
-    def column_field(self, column: str) -> Field:
-        return next(f for f in self.fields if f.column == column)
-
-    @property
-    def ref_lookup(self) -> str:
-        """The ``values_list`` lookup of this kind's key (a kind others refer to has one key
-        column)."""
-        [column] = self.key
-        return self.column_field(column).db
-
-    def format_key(self, key: Any) -> str:
-        """A key for a message: ``"CSE"``, or ``MON 3`` / ``"F001" TUE 2`` for composite
-        keys."""
-        parts = key if isinstance(key, tuple) else (key,)
-        shown = []
-        for column, part in zip(self.key, parts, strict=True):
-            if column == "day":
-                shown.append(p.DAYS[part])
-            elif isinstance(part, int):
-                shown.append(str(part))
-            else:
-                shown.append(p.show(part))
-        return " ".join(shown)
-
-    @property
-    def required_columns(self) -> tuple[str, ...]:
-        return tuple(f.column for f in self.fields if f.required)
-
-    @property
-    def optional_columns(self) -> tuple[str, ...]:
-        return tuple(f.column for f in self.fields if not f.required)
-
-    @property
-    def key_label(self) -> str:
-        return "+".join(self.key)
-
-    def allowed_text(self) -> str:
-        text = "allowed columns: " + ", ".join(self.required_columns)
-        if self.optional_columns:
-            text += "; optional: " + ", ".join(self.optional_columns)
-        return text
-
-
-def _len(model: type, field: str) -> int:
-    return model._meta.get_field(field).max_length  # type: ignore[attr-defined]
-
-
-def _int(model: type, field: str) -> Callable[[str], int]:
-    """A whole number in the range the model field accepts (its validators: the domain's
-    bounds in ``academics.limits`` and the column's own range)."""
-    return p.integer(*model_bounds(model, field))
-
-
-_code = p.code(_len(am.Department, "code"))
-
-
-def _field(
-    column: str,
-    parse: Callable[[str], Any],
-    *,
-    db: str | None = None,
-    attr: str | None = None,
-    **kw: Any,
-) -> Field:
-    return Field(column, parse, db=db or column, attr=attr or column, **kw)
-
-
-def _ref(column: str, kind: str, key_len: int, *, db: str, attr: str) -> Field:
-    return Field(column, p.code(key_len), ref=kind, db=db, attr=attr)
-
+__all__ = ["KINDS", "NO_DEFAULT", "SPECS", "Field", "KindSpec"]
 
 DEPARTMENTS = KindSpec(
     "departments",
     am.Department,
     (
-        _field("code", p.code(_len(am.Department, "code"))),
-        _field("name", p.text(_len(am.Department, "name"))),
+        column("code", p.code(max_length(am.Department, "code"))),
+        column("name", p.text(max_length(am.Department, "name"))),
     ),
     ("code",),
     "department",
@@ -160,10 +30,11 @@ ROOMS = KindSpec(
     "rooms",
     am.Room,
     (
-        _field("code", p.code(_len(am.Room, "code"))),
-        _field("capacity", _int(am.Room, "capacity")),
-        _field("kind", p.choice(am.RoomKind.values)),
-        _field("building", p.text(_len(am.Room, "building")), required=False, default=""),
+        column("code", p.code(max_length(am.Room, "code"))),
+        column("capacity", bounded(am.Room, "capacity")),
+        column("kind", p.choice(am.RoomKind.values)),
+        column("building", p.text(max_length(am.Room, "building")), required=False, default=""),
+        column("features", p.tags(max_length(am.Room, "features")), required=False, default=""),
     ),
     ("code",),
     "room",
@@ -173,10 +44,10 @@ TIMESLOTS = KindSpec(
     "timeslots",
     am.TimeSlot,
     (
-        _field("day", p.day),
-        _field("period", _int(am.TimeSlot, "period")),
-        _field("start", p.hhmm, db="start_time", attr="start_time"),
-        _field("end", p.hhmm, db="end_time", attr="end_time"),
+        column("day", p.day),
+        column("period", bounded(am.TimeSlot, "period")),
+        column("start", p.hhmm, db="start_time", attr="start_time"),
+        column("end", p.hhmm, db="end_time", attr="end_time"),
     ),
     ("day", "period"),
     "time slot",
@@ -186,21 +57,36 @@ FACULTY = KindSpec(
     "faculty",
     am.Faculty,
     (
-        _field("employee_id", p.code(_len(am.Faculty, "employee_id"))),
-        _field("name", p.text(_len(am.Faculty, "name"))),
-        _field("email", p.email(_len(am.Faculty, "email")), blank_ok=True),
-        _ref(
+        column("employee_id", p.code(max_length(am.Faculty, "employee_id"))),
+        column("name", p.text(max_length(am.Faculty, "name"))),
+        column("email", p.email(max_length(am.Faculty, "email")), blank_ok=True),
+        reference(
             "department",
             "departments",
-            _len(am.Department, "code"),
+            max_length(am.Department, "code"),
             db="department__code",
             attr="department_id",
         ),
-        _field(
-            "max_hours_per_week", _int(am.Faculty, "max_hours_per_week"), required=False, default=18
+        column(
+            "max_hours_per_week",
+            bounded(am.Faculty, "max_hours_per_week"),
+            required=False,
+            default=18,
         ),
-        _field(
-            "max_hours_per_day", _int(am.Faculty, "max_hours_per_day"), required=False, default=4
+        column(
+            "max_hours_per_day", bounded(am.Faculty, "max_hours_per_day"), required=False, default=4
+        ),
+        column(
+            "max_consecutive",
+            bounded(am.Faculty, "max_consecutive"),
+            required=False,
+            default=None,
+        ),
+        column(
+            "max_gaps_per_day",
+            bounded(am.Faculty, "max_gaps_per_day"),
+            required=False,
+            default=None,
         ),
     ),
     ("employee_id",),
@@ -211,15 +97,15 @@ FACULTY_UNAVAILABILITY = KindSpec(
     "faculty_unavailability",
     am.FacultyUnavailability,
     (
-        _ref(
+        reference(
             "employee_id",
             "faculty",
-            _len(am.Faculty, "employee_id"),
+            max_length(am.Faculty, "employee_id"),
             db="faculty__employee_id",
             attr="faculty_id",
         ),
-        _field("day", p.day),
-        _field("period", _int(am.FacultyUnavailability, "period")),
+        column("day", p.day),
+        column("period", bounded(am.FacultyUnavailability, "period")),
     ),
     ("employee_id", "day", "period"),
     "unavailable period",
@@ -229,25 +115,31 @@ SUBJECTS = KindSpec(
     "subjects",
     am.Subject,
     (
-        _field("code", p.code(_len(am.Subject, "code"))),
-        _field("name", p.text(_len(am.Subject, "name"))),
-        _ref(
+        column("code", p.code(max_length(am.Subject, "code"))),
+        column("name", p.text(max_length(am.Subject, "name"))),
+        reference(
             "department",
             "departments",
-            _len(am.Department, "code"),
+            max_length(am.Department, "code"),
             db="department__code",
             attr="department_id",
         ),
-        _field("kind", p.choice(am.SubjectKind.values)),
-        _field("sessions_per_week", _int(am.Subject, "sessions_per_week")),
+        column("kind", p.choice(am.SubjectKind.values)),
+        column("sessions_per_week", bounded(am.Subject, "sessions_per_week")),
         # Defaults depend on the row (kind) and on the time grid: resolved in validation.
-        _field(
+        column(
             "periods_per_session",
-            _int(am.Subject, "periods_per_session"),
+            bounded(am.Subject, "periods_per_session"),
             required=False,
             default=p.DEFERRED,
         ),
-        _field("min_days", _int(am.Subject, "min_days"), required=False, default=p.DEFERRED),
+        column("min_days", bounded(am.Subject, "min_days"), required=False, default=p.DEFERRED),
+        column(
+            "room_features",
+            p.tags(max_length(am.Subject, "room_features")),
+            required=False,
+            default="",
+        ),
     ),
     ("code",),
     "subject",
@@ -257,17 +149,34 @@ BATCHES = KindSpec(
     "batches",
     am.Batch,
     (
-        _field("code", p.code(_len(am.Batch, "code"))),
-        _field("name", p.text(_len(am.Batch, "name"))),
-        _ref(
+        column("code", p.code(max_length(am.Batch, "code"))),
+        column("name", p.text(max_length(am.Batch, "name"))),
+        reference(
             "department",
             "departments",
-            _len(am.Department, "code"),
+            max_length(am.Department, "code"),
             db="department__code",
             attr="department_id",
         ),
-        _field("semester", _int(am.Batch, "semester")),
-        _field("size", _int(am.Batch, "size")),
+        column("semester", bounded(am.Batch, "semester")),
+        column("size", bounded(am.Batch, "size")),
+        # a subgroup's parent: another row of this kind (written after the rows exist)
+        reference(
+            "parent",
+            "batches",
+            max_length(am.Batch, "code"),
+            db="parent__code",
+            attr="parent_id",
+            required=False,
+        ),
+        reference(
+            "shift",
+            "shifts",
+            max_length(am.Shift, "code"),
+            db="shift__code",
+            attr="shift_id",
+            required=False,
+        ),
     ),
     ("code",),
     "batch",
@@ -277,10 +186,12 @@ STUDENTS = KindSpec(
     "students",
     am.Student,
     (
-        _field("roll_number", p.code(_len(am.Student, "roll_number"))),
-        _field("name", p.text(_len(am.Student, "name"))),
-        _field("email", p.email(_len(am.Student, "email")), blank_ok=True),
-        _ref("batch", "batches", _len(am.Batch, "code"), db="batch__code", attr="batch_id"),
+        column("roll_number", p.code(max_length(am.Student, "roll_number"))),
+        column("name", p.text(max_length(am.Student, "name"))),
+        column("email", p.email(max_length(am.Student, "email")), blank_ok=True),
+        reference(
+            "batch", "batches", max_length(am.Batch, "code"), db="batch__code", attr="batch_id"
+        ),
     ),
     ("roll_number",),
     "student",
@@ -290,36 +201,50 @@ OFFERINGS = KindSpec(
     "offerings",
     am.Offering,
     (
-        _ref("batch", "batches", _len(am.Batch, "code"), db="batch__code", attr="batch_id"),
-        _ref(
-            "subject", "subjects", _len(am.Subject, "code"), db="subject__code", attr="subject_id"
+        reference(
+            "batch", "batches", max_length(am.Batch, "code"), db="batch__code", attr="batch_id"
         ),
-        _ref(
+        reference(
+            "subject",
+            "subjects",
+            max_length(am.Subject, "code"),
+            db="subject__code",
+            attr="subject_id",
+        ),
+        reference(
             "faculty",
             "faculty",
-            _len(am.Faculty, "employee_id"),
+            max_length(am.Faculty, "employee_id"),
             db="faculty__employee_id",
             attr="faculty_id",
         ),
-        _field("group", p.text(_len(am.Offering, "group")), required=False, default=""),
+        column("group", p.text(max_length(am.Offering, "group")), required=False, default=""),
     ),
     ("batch", "subject"),
     "offering",
 )
 
-#: Every kind, in dependency order (a kind refers only to kinds before it).
+#: Every kind, in the order ``--dir`` imports them (a kind refers only to kinds before it,
+#: and a batch to other batches: its parent).
 SPECS: dict[str, KindSpec] = {
     s.kind: s
     for s in (
         DEPARTMENTS,
         ROOMS,
+        kc.ROOM_UNAVAILABILITY,
         TIMESLOTS,
+        kc.SHIFTS,
         FACULTY,
         FACULTY_UNAVAILABILITY,
+        kc.FACULTY_PREFERENCES,
         SUBJECTS,
         BATCHES,
         STUDENTS,
         OFFERINGS,
+        kc.BASKETS,
+        kc.BASKET_OPTIONS,
+        kc.ENROLLMENTS,
+        kc.FIXED_SESSIONS,
     )
 }
 KINDS: tuple[str, ...] = tuple(SPECS)

@@ -14,15 +14,19 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Literal
 
 import sentry_sdk
 from django.db import DataError, IntegrityError, transaction
 
 from academics import models as am
+from academics.baskets import basket_offerings_sync
 from imports import writers
+from imports.fields import Field, KindSpec
 from imports.kinds import KINDS, SPECS
 from imports.parsing import ParsedFile, Problems, Source, read_csv, source_name
+from imports.stored import IN_QUERY_MAX, college_facts, needs_grid, read_rows, referenced_keys
 from imports.validation import UPDATE_HINT, GroupMember, KindPlan, Stored, validate
 from imports.writers import BATCH_SIZE
 from sih28.errors import ApplicationError, ConflictError
@@ -40,8 +44,6 @@ UPDATE_HINTS: dict[Origin, str] = {
     UPLOAD: "send the field update=true",
     CONSOLE: 'tick "Update rows that exist"',
 }
-
-IN_QUERY_MAX = 2000  # up to this many keys are looked up with ``key__in``; else a scan
 
 Progress = Callable[[str], None]
 
@@ -216,12 +218,12 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
         values_of: dict[Any, tuple[Any, ...]] = {}
         if keys:
             qs = spec.model._default_manager.all()
+            if kind == "offerings":  # those of basket options are not the file's to change
+                qs = qs.filter(basket_option__isnull=True)
             if len(spec.key) == 1 and len(keys) <= IN_QUERY_MAX:
                 qs = qs.filter(**{f"{spec.ref_lookup}__in": keys})
-            lookups = [f.db for f in spec.fields]
             key_of = spec.values_key_of
-            for pk, *values in qs.order_by().values_list("id", *lookups).iterator(chunk_size=5000):
-                row = tuple(values)
+            for pk, row in read_rows(spec, qs):
                 key = key_of(row)
                 if key in keys:
                     pks[key] = pk
@@ -231,12 +233,9 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
 
     referenced = {f.ref for kind in parsed for f in SPECS[kind].fields if f.ref}
     for kind in referenced:
-        model = SPECS[kind].model
-        stored.keys[kind] = set(
-            model._default_manager.order_by().values_list(SPECS[kind].ref_lookup, flat=True)
-        )
+        stored.keys[kind] = referenced_keys(kind)
 
-    if "subjects" in parsed or "faculty_unavailability" in parsed:
+    if needs_grid(parsed):
         stored.grid = set(am.TimeSlot.objects.order_by().values_list("day", "period"))
 
     if "offerings" in parsed:
@@ -251,10 +250,19 @@ def _load_stored(parsed: dict[str, ParsedFile]) -> Stored:
                         member.batch__code, member.subject__code, member.faculty__employee_id
                     )
                 )
+    stored.colleges = college_facts(parsed)
     return stored
 
 
 # --- writing -----------------------------------------------------------------------------
+
+
+class _Later:
+    """Marks a reference to the kind being written (a batch's parent): NULL at first, set
+    once every row of the kind exists."""
+
+
+LATER: Any = _Later()
 
 
 def _save(
@@ -265,17 +273,22 @@ def _save(
 ) -> None:
     """Create and update rows in dependency order, in batches of ``BATCH_SIZE`` (multi-row
     ``INSERT``; batched ``UPDATE`` by primary key for changed rows); references are resolved
-    with one ``code -> id`` query per referenced table."""
+    with one ``code -> id`` query per referenced table. Then the many-to-many lists, the
+    references of a kind to itself, and the offerings of the baskets' options."""
     id_maps: dict[str, dict[Any, int]] = {}
 
     def ids(kind: str) -> dict[Any, int]:
         if kind not in id_maps:
-            model = SPECS[kind].model
-            id_maps[kind] = dict(
-                model._default_manager.order_by().values_list(SPECS[kind].ref_lookup, "id")
-            )
+            spec = SPECS[kind]
+            lookups = spec.ref_lookups
+            qs = spec.model._default_manager.order_by().values_list(*lookups, "id")
+            if len(lookups) == 1:
+                id_maps[kind] = dict(qs)
+            else:
+                id_maps[kind] = {tuple(found[:-1]): found[-1] for found in qs}
         return id_maps[kind]
 
+    baskets: set[Any] = set()
     for kind in KINDS:
         plan = plans.get(kind)
         if plan is None or not (plan.create or plan.update):
@@ -283,42 +296,129 @@ def _save(
         spec = SPECS[kind]
         model = spec.model
         rows = parsed[kind].rows
-        convert = [(f.attr, ids(f.ref) if f.ref else None) for f in spec.fields]
+        fields = spec.stored_fields
+        later = [f for f in fields if f.ref == kind]
         total = len(plan.create) + len(plan.update)
         done = 0
         if plan.create:
-            inserter = writers.Inserter(model, [attr for attr, _ in convert])
+            convert = _converter(spec, fields, ids, itself=LATER)
+            inserter = writers.Inserter(model, [f.attr for f in fields])
             for start in range(0, len(plan.create), BATCH_SIZE):
                 chunk = plan.create[start : start + BATCH_SIZE]
-                inserter.insert(
-                    [
-                        mapping[v] if mapping is not None else v
-                        for (_attr, mapping), v in zip(convert, rows[i], strict=True)
-                    ]
-                    for i in chunk
-                )
+                inserter.insert(convert(rows[i]) for i in chunk)
                 done = _tick(progress, progress_every, kind, done, len(chunk), total)
+            id_maps.pop(kind, None)
+            if later:
+                _set_later(spec, later, [rows[i] for i in plan.create], ids)
 
         if plan.update:
-            changed = [f for f in spec.fields if f.column not in spec.key]
+            changed = tuple(f for f in fields if f.column not in spec.key)
+            convert = _converter(spec, changed, ids)
             updater = writers.Updater(model, [f.attr for f in changed])
-            keep = [(f.column, ids(f.ref) if f.ref else None) for f in changed]
             for start in range(0, len(plan.update), BATCH_SIZE):
                 pairs = plan.update[start : start + BATCH_SIZE]
-                updater.update(
-                    (
-                        [
-                            mapping[getattr(rows[i], column)]
-                            if mapping is not None
-                            else getattr(rows[i], column)
-                            for column, mapping in keep
-                        ],
-                        pk,
-                    )
-                    for i, pk in pairs
-                )
+                updater.update((convert(rows[i]), pk) for i, pk in pairs)
                 done = _tick(progress, progress_every, kind, done, len(pairs), total)
+
+        touched = [rows[i] for i in plan.create] + [rows[i] for i, _ in plan.update]
+        for fld in spec.fields:
+            if fld.many:
+                _set_many(spec, fld, touched, ids)
+        if kind == "baskets":
+            baskets.update(ids(kind)[row.code] for row in touched)
+        elif kind == "basket_options":
+            baskets.update(ids("baskets")[row.basket] for row in touched)
         id_maps.pop(kind, None)
+    basket_offerings_sync(basket_ids=baskets)
+
+
+def _converter(
+    spec: KindSpec,
+    fields: tuple[Field, ...],
+    ids: Callable[[str], dict[Any, int]],
+    *,
+    itself: Any = None,
+) -> Callable[[Any], list[Any]]:
+    """What turns a row into the values written for ``fields``: codes become ids (empty
+    optional references NULL); a reference to ``spec``'s own kind becomes ``itself``'s
+    mapping, or NULL when that is ``LATER``."""
+    columns = spec.columns
+    at = [columns.index(f.column) for f in fields]
+    maps: list[dict[Any, int] | None] = []
+    keyed: list[tuple[int, Callable[[Any], Any], dict[Any, int]]] = []
+    nulls: list[int] = []
+    for n, fld in enumerate(fields):
+        if fld.ref is None:
+            maps.append(None)
+        elif fld.ref == spec.kind and itself is LATER:
+            maps.append(None)
+            nulls.append(n)
+        elif fld.ref_key:
+            maps.append(None)
+            keyed.append((n, attrgetter(*fld.ref_key), ids(fld.ref)))
+        else:
+            maps.append(ids(fld.ref))
+    plain = not keyed and not nulls and at == list(range(len(columns)))
+
+    def convert(row: Any) -> list[Any]:
+        if plain:
+            values = [
+                v if mapping is None or v is None else mapping[v]
+                for mapping, v in zip(maps, row, strict=True)
+            ]
+        else:
+            values = [
+                v if mapping is None or v is None else mapping[v]
+                for mapping, v in zip(maps, (row[i] for i in at), strict=True)
+            ]
+        for n, key, mapping in keyed:
+            values[n] = mapping[key(row)]
+        for n in nulls:
+            values[n] = None
+        return values
+
+    return convert
+
+
+def _set_later(
+    spec: KindSpec, later: list[Field], rows: list[Any], ids: Callable[[str], dict[Any, int]]
+) -> None:
+    """Set the references of newly created rows to rows of their own kind."""
+    own = ids(spec.kind)
+    updater = writers.Updater(spec.model, [f.attr for f in later])
+    pending = [
+        (
+            [
+                own[getattr(row, f.column)] if getattr(row, f.column) is not None else None
+                for f in later
+            ],
+            own[spec.key_of(row)],
+        )
+        for row in rows
+        if any(getattr(row, f.column) is not None for f in later)
+    ]
+    for start in range(0, len(pending), BATCH_SIZE):
+        updater.update(pending[start : start + BATCH_SIZE])
+
+
+def _set_many(
+    spec: KindSpec, fld: Field, rows: list[Any], ids: Callable[[str], dict[Any, int]]
+) -> None:
+    """Replace the many-to-many list ``fld`` of these rows (one delete, one insert)."""
+    if not rows or fld.ref is None:
+        return
+    relation = spec.model._meta.get_field(fld.column)
+    through = relation.remote_field.through  # type: ignore[union-attr]
+    source = relation.m2m_field_name() + "_id"  # type: ignore[union-attr]
+    target = relation.m2m_reverse_field_name() + "_id"  # type: ignore[union-attr]
+    own, other = ids(spec.kind), ids(fld.ref)
+    pks = {own[spec.key_of(row)]: row for row in rows}
+    through.objects.filter(**{f"{source}__in": list(pks)}).delete()
+    through.objects.bulk_create(
+        through(**{source: pk, target: other[code]})
+        for pk, row in pks.items()
+        for code in getattr(row, fld.column)
+    )
 
 
 def _tick(

@@ -12,10 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from imports.cells import DAYS, DEFERRED, show
+from imports.effective import CollegeFacts
 from imports.kinds import SPECS, KindSpec
 from imports.parsing import ParsedFile, Problems
+from imports.validation_colleges import check_colleges
 
 DEFAULT_DAYS = 5  # the week assumed when there is no time grid yet
+
+#: Kinds whose rows name a (day, period) that must be in the time grid.
+GRID_KINDS = (
+    "room_unavailability",
+    "faculty_unavailability",
+    "faculty_preferences",
+    "fixed_sessions",
+)
 
 
 class GroupMember(NamedTuple):
@@ -49,6 +59,7 @@ class Stored:
     keys: dict[str, set[Any]] = field(default_factory=dict)
     grid: set[tuple[int, int]] = field(default_factory=set)
     groups: dict[str, list[GroupMember]] = field(default_factory=dict)
+    colleges: CollegeFacts = field(default_factory=CollegeFacts)
 
 
 @dataclass
@@ -96,8 +107,11 @@ def validate(
         check_faculty_hours(parsed["faculty"], problems)
     if "subjects" in parsed:
         resolve_subject_defaults(parsed["subjects"], days=days, problems=problems)
-    if "faculty_unavailability" in parsed and grid:
-        check_in_grid(parsed["faculty_unavailability"], grid, problems)
+    if "baskets" in parsed:
+        resolve_subject_defaults(parsed["baskets"], days=days, problems=problems)
+    for kind in GRID_KINDS:
+        if kind in parsed and grid:
+            check_in_grid(parsed[kind], grid, problems)
 
     known: dict[str, set[Any] | None] = {}
     for kind, keys in stored.keys.items():
@@ -126,6 +140,8 @@ def validate(
         check_references(spec, pf, known, problems)
     if "offerings" in parsed:
         check_groups(parsed["offerings"], stored.groups, problems)
+    stored.colleges.grid = grid
+    check_colleges(parsed, stored.colleges, problems)
     return plans
 
 
@@ -151,11 +167,12 @@ def check_faculty_hours(pf: ParsedFile, problems: Problems) -> None:
 def resolve_subject_defaults(pf: ParsedFile, *, days: int, problems: Problems) -> None:
     """Fill ``periods_per_session`` (1 theory, 2 lab) and ``min_days`` (sessions per week,
     at most the days of the time grid) where the file left them out; check
-    ``min_days <= sessions_per_week``."""
+    ``min_days <= sessions_per_week``. Baskets follow the same rules (their
+    ``periods_per_session`` defaults to 1 when parsed)."""
     report = _reporter(problems, pf)
     rows = pf.rows
     for i, row in enumerate(rows):
-        if row.periods_per_session is DEFERRED:
+        if row.periods_per_session is DEFERRED:  # subjects only
             row = row._replace(periods_per_session=2 if row.kind == "lab" else 1)
         if row.min_days is DEFERRED:
             row = row._replace(min_days=min(row.sessions_per_week, days))
@@ -219,6 +236,7 @@ def check_references(
     spec: KindSpec, pf: ParsedFile, known: dict[str, set[Any] | None], problems: Problems
 ) -> None:
     report = _reporter(problems, pf)
+    failed: set[int] = set()  # rows with an unknown reference: their composite ones not judged
     for fld in spec.fields:
         if fld.ref is None:
             continue
@@ -226,10 +244,33 @@ def check_references(
         if keys is None:
             continue
         noun = SPECS[fld.ref].noun
+        if not (fld.ref_key or fld.many or fld.missing):
+            column = fld.column
+            for i, row in enumerate(pf.rows):
+                value = getattr(row, column)
+                if value not in keys and value is not None:  # None: an optional one left empty
+                    failed.add(i)
+                    report(i, column, f"no {noun} {show(value)} in the database or in this import")
+            continue
         for i, row in enumerate(pf.rows):
             value = getattr(row, fld.column)
-            if value not in keys:
-                report(i, fld.column, f"no {noun} {show(value)} in the database or in this import")
+            if value is None or (fld.ref_key and i in failed):
+                continue
+            if fld.ref_key:
+                missing = [] if tuple(getattr(row, c) for c in fld.ref_key) in keys else [value]
+            elif fld.many:
+                missing = [v for v in value if v not in keys]
+            else:
+                missing = [] if value in keys else [value]
+            for bad in missing:
+                failed.add(i)
+                if fld.missing:
+                    shown = {c: show(str(getattr(row, c))) for c in spec.columns}
+                    report(i, fld.column, fld.missing.format(**{**shown, "value": show(bad)}))
+                else:
+                    report(
+                        i, fld.column, f"no {noun} {show(bad)} in the database or in this import"
+                    )
 
 
 def check_groups(

@@ -95,9 +95,11 @@ class Inserter(RowWriter):
         limit = self.connection.features.max_query_params
         self.per_statement = max(1, min(BATCH_SIZE, (limit or 65535) // width))
         # PostgreSQL loads rows fastest with COPY (every value quoted, so "" stays an empty
-        # string; the rows written never hold NULLs).
+        # string; in a nullable column, which never holds text here, "" is NULL).
+        nullable = ", ".join(quote(f.column) for f in fields if f.null)
+        options = f"FORMAT csv, FORCE_NULL ({nullable})" if nullable else "FORMAT csv"
         self.copy = (
-            f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
+            f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH ({options})"
             if self.connection.vendor == "postgresql"
             else None
         )

@@ -22,6 +22,13 @@ MODELS = (
     am.Batch,
     am.Student,
     am.Offering,
+    am.RoomUnavailability,
+    am.Shift,
+    am.FacultyPreference,
+    am.Basket,
+    am.BasketOption,
+    am.Enrollment,
+    am.FixedSession,
 )
 
 

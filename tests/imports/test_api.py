@@ -141,3 +141,36 @@ def test_anonymous_gets_401(api_client):
         URL, {"departments": upload("d.csv", "code,name\nCSE,CS\n")}, format="multipart"
     )
     assert response.status_code == 401
+
+
+def test_admin_uploads_a_college_with_every_new_kind(admin_client):
+    from tests.imports.colleges import FILES
+
+    response = admin_client.post(
+        URL,
+        {kind: upload(f"{kind}.csv", text) for kind, text in FILES.items()},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.content
+    kinds = response.json()["kinds"]
+    assert list(kinds)[-4:] == ["baskets", "basket_options", "enrollments", "fixed_sessions"]
+    assert am.Enrollment.objects.count() == kinds["enrollments"]["created"] == 4
+    assert am.Offering.objects.filter(basket_option__isnull=False).count() == 4
+
+
+def test_an_upload_reports_a_college_rule_like_the_command(admin_client):
+    response = admin_client.post(
+        URL,
+        {
+            "departments": upload("departments.csv", "code,name\nCSE,CS\n"),
+            "batches": upload(
+                "batches.csv", "code,name,department,semester,size,parent\nA,A,CSE,3,30,A\n"
+            ),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        'batches.csv:2: parent: batch "A" cannot be its own parent'
+    ]
+    assert am.Batch.objects.count() == 0

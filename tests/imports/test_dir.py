@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import IntegrityError
+from django.db.models import Q
 
 from academics import models as am
 from imports import writers
@@ -21,7 +22,16 @@ SAMPLE = Path(settings.BASE_DIR) / "imports" / "sample"
 
 
 def test_an_error_in_offerings_leaves_no_departments(write, run_import):
-    for name in ("departments", "rooms", "timeslots", "faculty", "subjects", "batches", "students"):
+    for name in (
+        "departments",
+        "rooms",
+        "timeslots",
+        "shifts",
+        "faculty",
+        "subjects",
+        "batches",
+        "students",
+    ):
         write(f"{name}.csv", (SAMPLE / f"{name}.csv").read_text(), folder="inst")
     write("offerings.csv", "batch,subject,faculty\nCSE-3A,CS201,F999\n", folder="inst")
     before = db_counts()
@@ -63,28 +73,58 @@ def test_sample_institution_imports_with_expected_counts(run_import):
         "Department": 3,
         "Room": 10,
         "TimeSlot": 35,
-        "Faculty": 15,
+        "Faculty": 17,
         "FacultyUnavailability": 6,
-        "Subject": 24,
-        "Batch": 7,
+        "Subject": 27,
+        "Batch": 9,
         "Student": 210,
-        "Offering": 44,
+        "Offering": 46 + 3 * 2,  # and one per option of the basket and batch of it
+        "RoomUnavailability": 2,
+        "Shift": 1,
+        "FacultyPreference": 4,
+        "Basket": 1,
+        "BasketOption": 3,
+        "Enrollment": 60,
+        "FixedSession": 1,
     }
-    assert am.Offering.objects.exclude(group="").count() == 2
+    assert am.Offering.objects.filter(basket_option=None).exclude(group="").count() == 2
+    # a section's students are its own and its subgroups'
     for batch in am.Batch.objects.all():
-        assert batch.students.count() == batch.size
+        members = am.Student.objects.filter(Q(batch=batch) | Q(batch__parent=batch)).count()
+        assert members == batch.size, batch
+    lab_groups = am.Batch.objects.filter(parent__code="CSE-3A")
+    assert sorted(lab_groups.values_list("code", flat=True)) == ["CSE-3A-L1", "CSE-3A-L2"]
+    assert not am.Offering.objects.filter(batch__code="CSE-3A", subject__kind="lab").exists()
+    assert am.Offering.objects.filter(batch__in=lab_groups, subject__kind="lab").count() == 4
+    # every student of the basket's batches chose one option, and every option has students
+    basket = am.Basket.objects.get()
+    assert (
+        am.Enrollment.objects.count()
+        == am.Student.objects.filter(batch__in=basket.batches.all()).count()
+    )
+    assert all(option.enrollments.exists() for option in basket.options.all())
+    assert am.Subject.objects.get(code="CS281").room_features == "computers"
+    assert am.Batch.objects.get(code="ECE-5A").shift.period_set() == frozenset(range(1, 6))
+    assert am.Room.objects.filter(features__contains="computers", kind="lab").count() == 2
 
 
 def test_sample_institution_is_comfortably_feasible():
     institution_import(files={p.stem: p for p in SAMPLE.glob("*.csv")})
     periods = am.TimeSlot.objects.count()
     rooms = list(am.Room.objects.all())
-    # every batch is busy at most 70% of the week
-    for batch in am.Batch.objects.all():
-        load = sum(
+
+    # every batch is busy at most 70% of the week: its classes, its parent's, and each
+    # basket once (its options meet in parallel)
+    def own_load(batch: am.Batch) -> int:
+        classes = sum(
             o.subject.sessions_per_week * o.subject.periods_per_session
-            for o in batch.offerings.select_related("subject")
+            for o in batch.offerings.filter(basket_option=None).select_related("subject")
         )
+        baskets = batch.baskets.all()
+        return classes + sum(b.sessions_per_week * b.periods_per_session for b in baskets)
+
+    for batch in am.Batch.objects.all():
+        load = own_load(batch) + (own_load(batch.parent) if batch.parent else 0)
         assert load <= 0.7 * periods, (batch.code, load)
     # classes: a combined group counts once, with the sum of its batches' sizes
     classes: dict[tuple, list] = defaultdict(list)

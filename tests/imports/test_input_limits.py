@@ -113,3 +113,22 @@ def test_the_command_still_names_its_option(write, run_import):
     am.Department.objects.create(code="CSE", name="CS")
     run = run_import("departments", write("departments.csv", "code,name\nCSE,New\n"))
     assert not run.ok and "--update" in "\n".join(run.problems)
+
+
+def test_the_new_columns_are_bounded_like_their_models(write, run_import):
+    write("departments.csv", "code,name\nCSE,CS\n")
+    write("shifts.csv", "code,name,periods\nS1,S,1-1000000000\nS2,S,1-" + "9" * 5000 + "\n")
+    write(
+        "faculty.csv",
+        "employee_id,name,email,department,max_consecutive,max_gaps_per_day\n"
+        "F1,A,,CSE,49,0\nF2,B,,CSE,0,49\n",
+    )
+    run = run_import("--dir", ".")
+    assert not run.ok
+    text = "\n".join(run.problems)
+    assert "shifts.csv:2: periods: " in text and "periods run from 1 to 48" in text
+    assert "shifts.csv:3: periods: longer than 200 characters (5002)" in text
+    assert "faculty.csv:2: max_consecutive: must be at most 48" in text
+    assert 'faculty.csv:3: max_consecutive: must be a whole number >= 1, not "0"' in text
+    assert "faculty.csv:3: max_gaps_per_day: must be at most 48" in text
+    assert sum(db_counts().values()) == 0

@@ -43,7 +43,7 @@ def test_missing_required_column_is_named_with_required_and_optional_ones(write,
         run_import("rooms", path),
         [
             "rooms.csv:1: kind: missing required column (allowed columns: code, capacity, kind; "
-            "optional: building)",
+            "optional: building, features)",
         ],
         before,
     )
