@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from functools import partial
 from typing import Any
 
@@ -18,7 +19,8 @@ from timetabling.generation import states
 from timetabling.generation.params import JobParams
 from timetabling.generation.scope import scope_batch_ids
 from timetabling.generation.stale import generation_jobs_mark_stale
-from timetabling.models import ACTIVE_STATUSES, GenerationJob, JobStatus
+from timetabling.generation.variants import MAX_VARIANTS, WEIGHTINGS
+from timetabling.models import ACTIVE_STATUSES, GenerationJob, JobStatus, ReviewState
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ def generation_job_create(
     term_start: dt.date | None = None,
     term_end: dt.date | None = None,
     enqueue: bool = True,
+    variants: int = 1,
 ) -> GenerationJob:
     """Create a PENDING job for a scope and (``enqueue``) queue it for a Celery worker.
 
@@ -86,8 +89,13 @@ def generation_job_create(
     and ``ServiceUnavailableError`` (503) when the task broker cannot be reached; in that
     case the job is marked FAILED. Without a broker (embedded mode) the task runs in-process
     before this returns.
+
+    ``variants`` > 1 creates that many sibling jobs (``variants.WEIGHTINGS``), one task each,
+    sharing a ``variant_group``; the first is returned.
     """
     check_manager(user)
+    if not 1 <= variants <= MAX_VARIANTS:
+        raise ApplicationError(f"variants must be between 1 and {MAX_VARIANTS} (got {variants}).")
     department = (department or "").strip() or None
     batch = (batch or "").strip() or None
     if department and batch:
@@ -138,20 +146,33 @@ def generation_job_create(
                 f"an overlapping scope; wait for it to finish or cancel it.",
                 extra={"job": other.pk},
             )
-        params = JobParams(stay_close=bool(stay_close), batch_ids=frozenset(batch_ids))
-        job = GenerationJob.objects.create(
-            status=JobStatus.PENDING,
-            semester=semester,
-            department=dept_obj,
-            batch=batch_obj,
-            time_limit_s=limit,
-            params=params.as_json(),
-            created_by=user if getattr(user, "pk", None) else None,
-            term_start=term_start,
-            term_end=term_end,
-        )
-        if enqueue:
-            transaction.on_commit(partial(_enqueue, job.pk, limit))
+        group = uuid.uuid4() if variants > 1 else None
+        jobs = []
+        for weighting in WEIGHTINGS[:variants] if group else (None,):
+            params = JobParams(
+                stay_close=bool(stay_close),
+                batch_ids=frozenset(batch_ids),
+                seed=weighting.seed if weighting else 0,
+                weighting=weighting.label if weighting else "",
+            )
+            job = GenerationJob.objects.create(
+                status=JobStatus.PENDING,
+                semester=semester,
+                department=dept_obj,
+                batch=batch_obj,
+                time_limit_s=limit,
+                params=params.as_json(),
+                created_by=user if getattr(user, "pk", None) else None,
+                term_start=term_start,
+                term_end=term_end,
+                review=ReviewState.VARIANT if group else ReviewState.DRAFT,
+                variant_group=group,
+                variant_label=weighting.label if weighting else "",
+            )
+            jobs.append(job)
+            if enqueue:
+                transaction.on_commit(partial(_enqueue, job.pk, limit))
+        job = jobs[0]
     job.refresh_from_db()
     return job
 

@@ -10,12 +10,14 @@ from typing import Any
 class JobParams:
     """``stay_close``: stay near the published timetable. ``batch_ids``: the scope's batches
     (None for jobs made before they were recorded). ``attempts``: runs started so far.
-    ``seed``: the solver's random seed."""
+    ``seed``: the solver's random seed. ``weighting``: the named weighting of the soft
+    penalties (``variants.WEIGHTINGS``; empty: the balanced one)."""
 
     stay_close: bool = False
     batch_ids: frozenset[int] | None = None
     attempts: int = 0
     seed: int = 0
+    weighting: str = ""
 
     @classmethod
     def of(cls, job: Any) -> JobParams:
@@ -26,6 +28,7 @@ class JobParams:
             batch_ids=None if ids is None else frozenset(ids),
             attempts=int(data.get("attempts", 0)),
             seed=int(data.get("seed", 0)),
+            weighting=str(data.get("weighting", "")),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -36,6 +39,8 @@ class JobParams:
         }
         if self.seed:
             data["seed"] = self.seed
+        if self.weighting:
+            data["weighting"] = self.weighting
         return data
 
     def next_attempt(self, batch_ids: set[int]) -> JobParams:

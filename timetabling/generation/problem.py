@@ -15,6 +15,7 @@ from academics.models import FacultyUnavailability, Offering, Room, SubjectKind,
 from timetabling import optimizer as opt
 from timetabling.generation.params import JobParams
 from timetabling.generation.scope import scope_batch_ids
+from timetabling.generation.variants import variant_weights
 from timetabling.models import GenerationJob, TimetableSlot
 
 
@@ -184,7 +185,10 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
         classes=tuple(classes),
         fixed=fixed,
         previous=prev if stay_close else (),
-        weights=opt.Weights(previous_distance=settings.GENERATION_STAY_CLOSE_WEIGHT),
+        weights=variant_weights(
+            JobParams.of(job).weighting,
+            opt.Weights(previous_distance=settings.GENERATION_STAY_CLOSE_WEIGHT),
+        ),
         names=names,
     )
     return GenerationInput(
