@@ -83,7 +83,7 @@ def can_approve(user: Any, job: GenerationJob) -> bool:
         return False
     if user.department_id is None:
         return True
-    scope_department = job.department_id or (job.batch.department_id if job.batch_id else None)
+    scope_department = job.department_id or (job.batch.department_id if job.batch else None)
     return scope_department == user.department_id
 
 
