@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from academics.models import Batch, Faculty, Room, Student, TimeSlot
 from sih28.permissions import FACULTY, MANAGERS, STUDENT, role_of
-from timetabling.models import Attendance, GenerationJob, TimetableSlot
+from timetabling.models import Attendance, GenerationJob, SessionOverride, TimetableSlot
 
 
 def job_list() -> QuerySet[GenerationJob]:
@@ -159,3 +159,37 @@ def timetable_directory(*, user: Any = None) -> dict[str, dict[str, list]]:
     for room in Room.objects.order_by("building", "code"):
         rooms.setdefault(room.building or "Other rooms", []).append(room)
     return {"batches": batches, "faculty": faculty, "rooms": rooms}
+
+
+# --- Date overrides (leave cover) ----------------------------------------------------------
+
+
+def overrides_of(*, slot_ids: list[int]) -> dict[int, list[SessionOverride]]:
+    """Accepted overrides of these slots, by slot id, oldest date first (one query)."""
+    found: dict[int, list[SessionOverride]] = {}
+    for o in (
+        SessionOverride.objects.filter(slot_id__in=slot_ids)
+        .select_related("substitute", "room")
+        .order_by("date", "pk")
+    ):
+        found.setdefault(o.slot_id, []).append(o)
+    return found
+
+
+def covered_by(*, faculty_id: int) -> list[tuple[list[TimetableSlot], SessionOverride]]:
+    """Sessions of the published timetable that ``faculty_id`` covers for someone else on a
+    date, as (the session's slots, the override of its primary slot)."""
+    overrides = list(
+        SessionOverride.objects.filter(
+            substitute_id=faculty_id, slot__active=True, slot__primary=True
+        ).select_related(
+            "substitute",
+            "room",
+            "slot__offering__subject",
+            "slot__batch",
+            "slot__faculty",
+            "slot__room",
+            "slot__job",
+        )
+    )
+    return [([o.slot], o) for o in overrides]

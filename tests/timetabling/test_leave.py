@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
@@ -217,3 +218,23 @@ def test_the_substitute_marks_attendance_and_the_absent_teacher_cannot(client_fo
     assert (
         client_for(b_user).post("/api/attendance/", week_before, format="json").status_code == 403
     )
+
+
+def test_calendar_feeds_show_cover_as_exceptions(client, staff_user, school):
+    SessionOverride.objects.create(slot=school["slot"], date=MONDAY, substitute=school["b"])
+    client.force_login(staff_user)
+
+    def feed(kind: str, key: str) -> str:
+        url = reverse(f"timetable-{kind}-export", kwargs={"key": key, "fmt": "ics"})
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.content.decode().replace("\r\n ", "")
+
+    exdate = f"EXDATE:{MONDAY:%Y%m%d}T090000"
+    one_off = f"DTSTART:{MONDAY:%Y%m%d}T090000"
+    batch = feed("batch", "X")
+    assert exdate in batch and one_off in batch and "substitute Teacher" in batch
+    absent = feed("faculty", "TA")
+    assert exdate in absent and one_off not in absent
+    substitute = feed("faculty", "TB")
+    assert one_off in substitute and f"slot{school['slot'].pk}-{MONDAY:%Y%m%d}" in substitute
