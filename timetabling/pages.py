@@ -154,7 +154,15 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         job, obj, slots_of = _scope(request, kind, key)
     except _Refused as refused:
         return _message(request, refused)
-    grid = week_grid(list(selectors.export_slots(**slots_of)), selectors.time_grid())
+    slots = list(selectors.export_slots(**slots_of))
+    grid = week_grid(slots, selectors.time_grid())
+    changes = (
+        selectors.upcoming_changes(
+            slot_ids=[s.pk for s in slots], faculty_id=obj.pk if kind == "faculty" else None
+        )
+        if job is None or job.published_at
+        else []
+    )
     title, subtitle = _title(kind, obj)
     query = f"?job={job.pk}" if job else ""
     links = {
@@ -172,6 +180,7 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         "query": query,
         "ics_url": links["ics"],
         "csv_url": links["csv"],
+        "changes": changes,
     }
     return render(request, "timetabling/timetable.html", context)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from academics.models import Batch, Faculty, Room, Student, TimeSlot
 from sih28.permissions import FACULTY, MANAGERS, STUDENT, role_of
@@ -193,3 +194,24 @@ def covered_by(*, faculty_id: int) -> list[tuple[list[TimetableSlot], SessionOve
         )
     )
     return [([o.slot], o) for o in overrides]
+
+
+def upcoming_changes(
+    *, slot_ids: list[int], faculty_id: int | None = None, days: int = 28
+) -> list[SessionOverride]:
+    """Overrides of these slots (and, for a teacher, those they cover) from today for
+    ``days`` days, for the pages' date notes (one query)."""
+    today = timezone.localdate()
+    mine = Q(slot_id__in=slot_ids)
+    if faculty_id is not None:
+        mine |= Q(substitute_id=faculty_id, slot__active=True)
+    return list(
+        SessionOverride.objects.filter(
+            mine, date__gte=today, date__lte=today + dt.timedelta(days=days)
+        )
+        .filter(Q(slot__primary=True) | Q(slot_id__in=slot_ids))
+        .select_related(
+            "substitute", "room", "slot__offering__subject", "slot__batch", "slot__faculty"
+        )
+        .order_by("date", "slot__period", "pk")[:50]
+    )

@@ -238,3 +238,21 @@ def test_calendar_feeds_show_cover_as_exceptions(client, staff_user, school):
     assert exdate in absent and one_off not in absent
     substitute = feed("faculty", "TB")
     assert one_off in substitute and f"slot{school['slot'].pk}-{MONDAY:%Y%m%d}" in substitute
+
+
+def test_pages_note_the_dates_a_substitute_teaches(
+    client, staff_user, school, django_assert_max_num_queries
+):
+    today = timezone.localdate()
+    next_monday = today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
+    SessionOverride.objects.create(slot=school["slot"], date=next_monday, substitute=school["b"])
+    client.force_login(staff_user)
+    with django_assert_max_num_queries(14):
+        batch_page = client.get(reverse("timetable-batch", kwargs={"key": "X"}))
+    html = batch_page.content.decode()
+    assert 'id="date-changes"' in html and f"{next_monday:%Y-%m-%d}" in html
+    assert "taught by Teacher" in html and "(TB)" in html
+    substitute_page = client.get(reverse("timetable-faculty", kwargs={"key": "TB"})).content
+    assert f"{next_monday:%Y-%m-%d}".encode() in substitute_page
+    other = client.get(reverse("timetable-faculty", kwargs={"key": "TE"})).content
+    assert b'id="date-changes"' not in other

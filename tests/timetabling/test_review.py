@@ -4,6 +4,7 @@ audit trail written with every move; the table in the documentation."""
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,26 @@ def test_a_job_that_has_not_completed_is_not_reviewed(staff_client):
     job = factories.GenerationJobFactory(status="PENDING")
     response = staff_client.post(f"/api/generation-jobs/{job.pk}/submit/")
     assert response.status_code == 409 and "PENDING" in response.json()["detail"]
+
+
+def test_the_review_page_shows_the_trail_and_the_variants(
+    client, staff_user, dean, student_user, django_assert_max_num_queries
+):
+    group = uuid.uuid4()
+    first, second = _job(), _job()
+    GenerationJob.objects.filter(pk__in=[first.pk, second.pk]).update(
+        variant_group=group, review="variant"
+    )
+    GenerationJob.objects.filter(pk=first.pk).update(variant_label="balanced")
+    GenerationJob.objects.filter(pk=second.pk).update(variant_label="compact")
+    generation.variant_choose(job_id=second.pk, user=staff_user)
+    generation.timetable_submit(job_id=second.pk, user=staff_user, comment="the compact one")
+    client.force_login(dean)
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/timetable/job/{second.pk}/review/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="review-trail"' in html and "the compact one" in html
+    assert "Compact days for students" in html and "not_chosen" in html
+    client.force_login(student_user)
+    assert client.get(f"/timetable/job/{second.pk}/review/").status_code == 403
