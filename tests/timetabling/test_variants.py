@@ -3,10 +3,12 @@ it the draft for review and sets the others aside."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from sih28.celery import app as celery_app
 from tests import factories
@@ -109,3 +111,20 @@ def test_the_command_makes_and_compares_variants(institution):
     assert "sessions differ" in text and "2 of 2 variants completed" in text
     with pytest.raises(CommandError, match="Choose one variant"):
         call_command("generate_timetable", "--variants", "2", "--publish", stdout=io.StringIO())
+
+
+def test_a_variant_waiting_for_its_running_sibling_is_not_expired(admin_user, institution):
+    first = generation.generation_job_create(user=admin_user, enqueue=False, variants=2)
+    waiting = GenerationJob.objects.filter(variant_group=first.variant_group).exclude(pk=first.pk)
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    GenerationJob.objects.filter(variant_group=first.variant_group).update(created_at=long_ago)
+    GenerationJob.objects.filter(pk=first.pk).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    assert generation.generation_jobs_mark_stale() == []
+    assert waiting.get().status == JobStatus.PENDING
+    # once the group is quiet, a variant nobody ran is expired like any job
+    GenerationJob.objects.filter(pk=first.pk).update(
+        status=JobStatus.COMPLETED, finished_at=long_ago
+    )
+    assert generation.generation_jobs_mark_stale() == [waiting.get().pk]
