@@ -159,7 +159,12 @@ class VariantSummarySerializer(serializers.Serializer):
     status = serializers.CharField()
     review = serializers.CharField()
     hard_violations = serializers.IntegerField(allow_null=True)
-    soft_penalty = serializers.IntegerField(allow_null=True)
+    soft_penalty = serializers.IntegerField(
+        allow_null=True, help_text="Under the variant's own weighting."
+    )
+    soft_penalty_balanced = serializers.IntegerField(
+        allow_null=True, help_text="The same penalties priced at today's weights (comparable)."
+    )
     penalties = serializers.DictField(
         child=serializers.IntegerField(), help_text="Soft penalty cost by name."
     )
@@ -172,7 +177,8 @@ class VariantSummarySerializer(serializers.Serializer):
     )
     room_utilisation = serializers.FloatField(allow_null=True)
     load_std_dev = serializers.FloatField(
-        allow_null=True, help_text="Standard deviation of periods taught per teacher."
+        allow_null=True,
+        help_text="Standard deviation of a teacher's periods over the days, mean of teachers.",
     )
     sessions = serializers.IntegerField()
 

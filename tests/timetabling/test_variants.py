@@ -74,7 +74,10 @@ def test_three_variants_are_compared_and_one_is_chosen(
     for v in body["variants"]:
         assert v["hard_violations"] == 0 and v["sessions"] > 0
         assert v["soft_penalty"] == sum(v["penalties"].values())
+        assert v["soft_penalty_balanced"] is not None
         assert 0 < v["room_utilisation"] <= 1 and v["load_std_dev"] is not None
+    balanced = body["variants"][0]
+    assert balanced["soft_penalty_balanced"] == balanced["soft_penalty"]  # today's weights
     assert [(p["first"], p["second"]) for p in body["pairs"]] == [
         (jobs[0].pk, jobs[1].pk),
         (jobs[0].pk, jobs[2].pk),

@@ -8,7 +8,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
+from django.conf import settings
+
 from academics.models import Room, TimeSlot
+from timetabling import optimizer as opt
 from timetabling.generation.metrics import JobMetrics
 from timetabling.generation.variants import variant_title
 from timetabling.models import GenerationJob, TimetableSlot
@@ -24,12 +27,13 @@ class VariantSummary:
     status: str
     review: str
     hard_violations: int | None
-    soft_penalty: int | None
+    soft_penalty: int | None  # under the variant's own weighting
+    soft_penalty_balanced: int | None  # the same counts under today's weights: comparable
     penalties: dict[str, int]  # cost (count x weight) by name
     idle_periods_per_batch: float | None  # mean over the batches, per week
     preference_misses: dict[str, int]  # faculty_prefer / faculty_avoid counts, if evaluated
     room_utilisation: float | None  # taught room-periods / (rooms x grid periods)
-    load_std_dev: float | None  # std dev of periods per teacher
+    load_std_dev: float | None  # std dev of a teacher's periods over the days, mean of teachers
     sessions: int
 
 
@@ -73,6 +77,22 @@ def _idle_per_batch(rows: list[_Row]) -> float | None:
     return round(sum(idle[b] for b in batches) / len(batches), 2)
 
 
+def _balanced(metrics: JobMetrics) -> int:
+    """The run's penalty counts priced at today's weights, so variants compare."""
+    base = opt.Weights(previous_distance=settings.GENERATION_STAY_CLOSE_WEIGHT)
+    return sum(p.count * getattr(base, name, p.weight) for name, p in metrics.penalties.items())
+
+
+def _daily_spread(load: Counter[tuple[int, int]], days: list[int]) -> float | None:
+    """How unevenly teachers' periods fall over the days of the week: the standard deviation
+    of each teacher's periods per day, averaged over the teachers."""
+    teachers = {f for f, _ in load}
+    if not teachers or not days:
+        return None
+    spreads = [statistics.pstdev([load[(f, d)] for d in days]) for f in teachers]
+    return round(sum(spreads) / len(spreads), 2)
+
+
 def _sessions(rows: list[_Row]) -> Counter[tuple[int, int, int]]:
     return Counter((r.offering_id, r.day, r.period) for r in rows if r.primary)
 
@@ -85,15 +105,17 @@ def variant_comparison(*, group: uuid.UUID) -> VariantComparison:
     ):
         row = _Row(*values)
         rows[row.job_id].append(row)
-    capacity = Room.objects.count() * TimeSlot.objects.count()
+    cells = list(TimeSlot.objects.values_list("day", flat=True))
+    capacity = Room.objects.count() * len(cells)
+    days = sorted(set(cells))
     summaries = []
     for job in jobs:
         mine = rows.get(job.pk, [])
         metrics = JobMetrics.of(job)
         primary = [r for r in mine if r.primary]
-        load: Counter[int] = Counter()
+        load: Counter[tuple[int, int]] = Counter()
         for r in primary:
-            load[r.faculty_id] += r.length
+            load[(r.faculty_id, r.day)] += r.length
         taught = sum(r.length for r in primary)
         summaries.append(
             VariantSummary(
@@ -104,6 +126,7 @@ def variant_comparison(*, group: uuid.UUID) -> VariantComparison:
                 review=job.review,
                 hard_violations=metrics.hard_violations if metrics else None,
                 soft_penalty=metrics.soft_penalty if metrics else None,
+                soft_penalty_balanced=_balanced(metrics) if metrics else None,
                 penalties={n: p.cost for n, p in metrics.penalties.items()} if metrics else {},
                 idle_periods_per_batch=_idle_per_batch(mine),
                 preference_misses={
@@ -112,7 +135,7 @@ def variant_comparison(*, group: uuid.UUID) -> VariantComparison:
                     if metrics and n in metrics.penalties
                 },
                 room_utilisation=round(taught / capacity, 3) if capacity and primary else None,
-                load_std_dev=round(statistics.pstdev(load.values()), 2) if load else None,
+                load_std_dev=_daily_spread(load, days),
                 sessions=len(primary),
             )
         )

@@ -12,7 +12,7 @@ Every move is one compare-and-set ``UPDATE ... WHERE review IN (<from>)`` throug
 (who, when, from, to, comment) in the same transaction, a log line and a Sentry
 breadcrumb. Who may move:
 
-- submit, choose: admin and staff;
+- submit, choose: admin and staff (and the command line, ``user=None``);
 - approve, reject: an approver for the timetable's scope (``User.is_approver`` with
   ``User.department`` = the scope's department, or with no department: the whole
   institution) or an admin; never the user who submitted it;
@@ -88,7 +88,8 @@ def can_approve(user: Any, job: GenerationJob) -> bool:
 
 
 def _check_manager(user: Any, what: str) -> None:
-    if role_of(user) not in MANAGERS:
+    """Admin and staff; ``None`` is the command line."""
+    if user is not None and role_of(user) not in MANAGERS:
         raise ReviewForbidden(f"Only admin and staff can {what} a timetable.")
 
 
