@@ -256,3 +256,30 @@ def test_pages_note_the_dates_a_substitute_teaches(
     assert f"{next_monday:%Y-%m-%d}".encode() in substitute_page
     other = client.get(reverse("timetable-faculty", kwargs={"key": "TE"})).content
     assert b'id="date-changes"' not in other
+
+
+def test_accepting_a_move_changes_the_period_of_that_date_only(staff_user, school):
+    for teacher in ("b", "c", "e"):
+        factories.TimetableSlotFactory(
+            job=school["job"],
+            offering=factories.OfferingFactory(faculty=school[teacher]),
+            day=0,
+            period=1,
+        )
+    absence = _leave(school["a"])
+    move = leave.leave_gaps(leave=absence)[0].moves[0]
+    (override,) = leave.session_override_accept(
+        user=staff_user,
+        leave_id=absence.pk,
+        slot_id=school["slot"].pk,
+        date=MONDAY,
+        substitute_id=move.substitute.faculty_id,
+        period=move.period,
+    )
+    assert (override.period, override.room_id) == (move.period, move.room_id)
+    gap = leave.leave_gaps(leave=absence)[0]
+    assert gap.covered_by == override.pk
+    # the batch is now busy at the new period that date, so nothing else may move there
+    busy = leave.Calendar(MONDAY, MONDAY).day(MONDAY)
+    assert (school["x"].pk, move.period) in busy.batch
+    assert (school["x"].pk, 1) not in busy.batch

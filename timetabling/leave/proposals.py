@@ -155,17 +155,18 @@ class Calendar:
         for session in self.sessions.values():
             self.weekly_load[session.faculty_id] += session.length
         self._days: dict[dt.date, _Day] = {}
+        self._leaves_of: dict[int, list[FacultyLeave]] = defaultdict(list)
+        for lv in self.leaves:
+            self._leaves_of[lv.faculty_id].append(lv)
+        self._index_overrides()
 
     # --- who is away, who is busy -----------------------------------------------------------
 
     def on_leave(self, faculty_id: int, date: dt.date) -> bool:
-        return any(lv.faculty_id == faculty_id and lv.start <= date <= lv.end for lv in self.leaves)
+        return any(lv.start <= date <= lv.end for lv in self._leaves_of.get(faculty_id, ()))
 
     def override_of(self, slot_id: int, date: dt.date) -> SessionOverride | None:
-        for o in self.overrides:
-            if o.slot_id == slot_id and o.date == date:
-                return o
-        return None
+        return self._override_at.get((slot_id, date))
 
     def day(self, date: dt.date) -> _Day:
         """Busy cells on ``date``: the weekly sessions of its weekday, with that date's
@@ -193,24 +194,23 @@ class Calendar:
     def week_periods(self, faculty_id: int, date: dt.date) -> int:
         """Weekly load plus accepted substitutions in the week of ``date``."""
         monday = date - dt.timedelta(days=date.weekday())
-        sunday = monday + dt.timedelta(days=6)
-        extra = sum(
-            self.sessions[o.slot_id].length
-            for o in self.overrides
-            if o.substitute_id == faculty_id
-            and monday <= o.date <= sunday
-            and o.slot_id in self.sessions
-        )
-        return self.weekly_load[faculty_id] + extra
+        return self.weekly_load[faculty_id] + self._week_extra[(faculty_id, monday)]
 
     def month_substitutions(self, faculty_id: int, date: dt.date) -> int:
-        return sum(
-            1
-            for o in self.overrides
-            if o.substitute_id == faculty_id
-            and (o.date.year, o.date.month) == (date.year, date.month)
-            and o.slot_id in self.sessions
-        )
+        return self._month_count[(faculty_id, date.year, date.month)]
+
+    def _index_overrides(self) -> None:
+        """Lookups of the overrides (rebuilt when one is added)."""
+        self._override_at = {(o.slot_id, o.date): o for o in self.overrides}
+        self._week_extra: Counter[tuple[int, dt.date]] = Counter()
+        self._month_count: Counter[tuple[int, int, int]] = Counter()
+        for o in self.overrides:
+            session = self.sessions.get(o.slot_id)  # counted once, on the primary slot
+            if o.substitute_id is None or session is None:
+                continue
+            monday = o.date - dt.timedelta(days=o.date.weekday())
+            self._week_extra[(o.substitute_id, monday)] += session.length
+            self._month_count[(o.substitute_id, o.date.year, o.date.month)] += 1
 
     # --- proposals ------------------------------------------------------------------------
 
