@@ -4,10 +4,12 @@ audit trail written with every move; the table in the documentation."""
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from sih28.statemachine import moves_table
 from tests import factories
@@ -209,3 +211,44 @@ def test_the_review_page_shows_the_trail_and_the_variants(
     assert "Compact days for students" in html and "not_chosen" in html
     client.force_login(student_user)
     assert client.get(f"/timetable/job/{second.pk}/review/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_choices_of_one_group_on_postgresql_exactly_one_wins():
+    """Four threads, each with its own connection, choose different variants of one group at
+    once: one is chosen, the others are refused, and the trail has one choice."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite serialises all writers")
+    staff = factories.UserFactory(username="chooser", role="staff")
+    group = uuid.uuid4()
+    jobs = [_job() for _ in range(4)]
+    GenerationJob.objects.filter(pk__in=[j.pk for j in jobs]).update(
+        variant_group=group, review="variant"
+    )
+    barrier = threading.Barrier(4)
+    won: list[int] = []
+    refused: list[str] = []
+
+    def chooser(job_id: int) -> None:
+        from django.db import connection as conn
+
+        try:
+            barrier.wait()
+            try:
+                generation.variant_choose(job_id=job_id, user=staff)
+                won.append(job_id)
+            except Exception as exc:  # noqa: BLE001 - what each refusal says is asserted
+                refused.append(str(exc))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=chooser, args=(j.pk,)) for j in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(won) == 1 and len(refused) == 3, refused
+    reviews = dict(GenerationJob.objects.filter(variant_group=group).values_list("pk", "review"))
+    assert reviews[won[0]] == "draft"
+    assert sorted(reviews.values()) == ["draft", "not_chosen", "not_chosen", "not_chosen"]
+    assert ReviewEvent.objects.filter(move="choose").count() == 1

@@ -130,7 +130,9 @@ def _record(
 
 def _locked(job_id: int) -> GenerationJob:
     """The job, its row locked for this transaction; only a completed job is reviewed."""
-    job = GenerationJob.objects.select_for_update().select_related("batch").get(pk=job_id)
+    job = (
+        GenerationJob.objects.select_for_update(of=("self",)).select_related("batch").get(pk=job_id)
+    )
     if job.status != JobStatus.COMPLETED:
         raise ConflictError(
             f"Job {job.pk} is {job.status}; only a completed job's timetable can be reviewed.",
