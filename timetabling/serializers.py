@@ -145,6 +145,9 @@ class ReviewCommentSerializer(serializers.Serializer):
 class ReviewEventSerializer(serializers.ModelSerializer):
     user = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     username = serializers.CharField(source="user.username", read_only=True, allow_null=True)
+    # the job's ``review`` states (one enum in the schema, named by the job's field)
+    from_state = serializers.CharField(read_only=True, help_text="A review state of the job.")
+    to_state = serializers.CharField(read_only=True, help_text="A review state of the job.")
 
     class Meta:
         model = ReviewEvent
