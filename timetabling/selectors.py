@@ -215,3 +215,12 @@ def upcoming_changes(
         )
         .order_by("date", "slot__period", "pk")[:50]
     )
+
+
+def override_list(*, user: Any) -> QuerySet[SessionOverride]:
+    """Accepted overrides of the published sessions ``user`` may read (``slot_list``): a
+    student sees their own batch's dates."""
+    visible = slot_list(user=user).filter(active=True).values("pk")
+    return SessionOverride.objects.filter(slot__in=visible).select_related(
+        "slot__offering__subject", "slot__batch", "slot__faculty", "substitute", "room"
+    )

@@ -9,6 +9,7 @@ router.register("generation-jobs", api.GenerationJobViewSet, basename="generatio
 router.register("timetable-slots", api.TimetableSlotViewSet, basename="timetable-slot")
 router.register("attendance", api.AttendanceViewSet, basename="attendance")
 router.register("faculty-leaves", leave_api.FacultyLeaveViewSet, basename="faculty-leave")
+router.register("date-changes", leave_api.DateChangeViewSet, basename="date-change")
 
 urlpatterns = [
     # Before the academics router, whose faculty detail route would otherwise match.

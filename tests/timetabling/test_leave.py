@@ -283,3 +283,22 @@ def test_accepting_a_move_changes_the_period_of_that_date_only(staff_user, schoo
     busy = leave.Calendar(MONDAY, MONDAY).day(MONDAY)
     assert (school["x"].pk, move.period) in busy.batch
     assert (school["x"].pk, 1) not in busy.batch
+
+
+def test_date_changes_are_read_as_the_timetable_is(
+    client_for, staff_client, school, django_assert_max_num_queries
+):
+    SessionOverride.objects.create(slot=school["slot"], date=MONDAY, substitute=school["b"])
+    other = factories.TimetableSlotFactory(job=school["job"], day=2, period=2)
+    SessionOverride.objects.create(slot=other, date=MONDAY, substitute=school["c"])
+    mine = factories.StudentFactory(batch=school["x"], user=factories.UserFactory(username="sx"))
+    with django_assert_max_num_queries(6):
+        seen = client_for(mine.user).get("/api/date-changes/")
+    assert seen.status_code == 200
+    rows = seen.json()["results"]
+    assert [(r["batch_code"], r["substitute_code"], r["date"]) for r in rows] == [
+        ("X", "TB", MONDAY.isoformat())
+    ]
+    with django_assert_max_num_queries(6):
+        everything = staff_client.get(f"/api/date-changes/?date_from={MONDAY.isoformat()}")
+    assert everything.json()["count"] == 2

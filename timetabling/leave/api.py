@@ -12,10 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sih28.filtering import FilterSet, IdFilter
-from sih28.permissions import MANAGERS
-from timetabling import leave
+from sih28.permissions import ALL_ROLES, MANAGERS
+from timetabling import leave, selectors
 from timetabling.leave import serializers
-from timetabling.models import FacultyLeave
+from timetabling.models import FacultyLeave, SessionOverride
 
 
 class FacultyLeaveFilter(FilterSet):
@@ -28,6 +28,31 @@ class FacultyLeaveFilter(FilterSet):
 
     def _on(self, queryset, name, value):
         return queryset.filter(start__lte=value, end__gte=value)
+
+
+class DateChangeFilter(FilterSet):
+    slot = IdFilter(field_name="slot_id")
+    batch = IdFilter(field_name="slot__batch_id")
+    substitute = IdFilter(field_name="substitute_id")
+    date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = SessionOverride
+        fields = ["slot", "batch", "substitute"]
+
+
+class DateChangeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Accepted cover of published sessions (dates changed by leave), as every role reads
+    the timetable: a student their own batch's."""
+
+    serializer_class = serializers.DateChangeSerializer
+    filterset_class = DateChangeFilter
+    ordering_fields = ["date"]
+    read_roles = ALL_ROLES
+
+    def get_queryset(self):
+        return selectors.override_list(user=self.request.user).order_by("date", "slot_id")
 
 
 class FacultyLeaveViewSet(

@@ -86,3 +86,36 @@ class SessionOverrideSerializer(serializers.ModelSerializer):
 class RangeSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
+
+
+class DateChangeSerializer(serializers.ModelSerializer):
+    """One date of one weekly session, changed: what a batch, teacher or student sees."""
+
+    subject = serializers.CharField(source="slot.offering.subject.code", read_only=True)
+    batch_code = serializers.CharField(source="slot.batch.code", read_only=True)
+    day = serializers.IntegerField(source="slot.day", read_only=True)
+    weekly_period = serializers.IntegerField(source="slot.period", read_only=True)
+    faculty_code = serializers.CharField(source="slot.faculty.employee_id", read_only=True)
+    substitute_code = serializers.CharField(
+        source="substitute.employee_id", read_only=True, allow_null=True
+    )
+    room_code = serializers.CharField(source="room.code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = SessionOverride
+        fields = [
+            "id",
+            "slot",
+            "date",
+            "subject",
+            "batch_code",
+            "day",
+            "weekly_period",
+            "faculty_code",
+            "substitute",
+            "substitute_code",
+            "period",
+            "room",
+            "room_code",
+        ]
+        read_only_fields = fields
