@@ -30,7 +30,10 @@ from sih28.filtering import BoundedSearchAdmin
 class UserAdmin(BoundedSearchAdmin, DjangoUserAdmin):
     list_display = ["username", "role", "is_active", "is_staff", "last_login"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Role", {"fields": ("role",)}))
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Role", {"fields": ("role", "is_approver", "department")}),
+    )
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Role", {"fields": ("role",)}))
 
 

@@ -168,7 +168,11 @@ def main(argv: list[str] | None = None) -> None:
     from academics.models import FacultyUnavailability, TimeSlot
     from benchmarks.institution import generate
     from timetabling import optimizer as opt
-    from timetabling.generation import JobMetrics, generation_problem_build, timetable_publish
+    from timetabling.generation import (
+        JobMetrics,
+        generation_problem_build,
+        timetable_publish_direct,
+    )
 
     settings.GENERATION_WORKERS = args.workers
     csv_dir = args.keep or scratch / "csv"
@@ -246,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     # --- minimal change ----------------------------------------------------------------
-    timetable_publish(job_id=job.pk, user=None)
+    timetable_publish_direct(job_id=job.pk, user=None)
     busiest = Counter(
         job.slots.filter(primary=True).values_list("faculty__employee_id", "faculty_id", "day")
     )

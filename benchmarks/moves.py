@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from benchmarks.institution import generate
     from timetabling import editing
-    from timetabling.generation import timetable_publish
+    from timetabling.generation import timetable_publish_direct
     from timetabling.models import GenerationJob, TimetableSlot
     from timetabling.optimizer import moves
 
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     call_command("migrate", verbosity=0)
     call_command("import_csv", "--dir", str(scratch / "csv"))
     job = _greedy_job() if args.greedy else _run("Generation", args.time_limit)
-    timetable_publish(job_id=job.pk, user=None)
+    timetable_publish_direct(job_id=job.pk, user=None)
 
     # --- speed ---------------------------------------------------------------------------
     draft = editing.draft_load(job=job)

@@ -10,7 +10,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -21,7 +23,7 @@ from sih28.permissions import ALL_ROLES, FACULTY, MANAGERS, role_of
 from sih28.schema import ERROR_RESPONSE
 from sih28.viewsets import ValuesListMixin
 from timetabling import editing, exports, filters, generation, selectors, serializers, services
-from timetabling.models import JobStatus, TimetableSlot
+from timetabling.models import GenerationJob, JobStatus, TimetableSlot
 
 
 class _ExportNegotiation(DefaultContentNegotiation):
@@ -29,6 +31,9 @@ class _ExportNegotiation(DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+_REVIEWER_ACTIONS = frozenset({"approve", "reject", "publish", "review_log"})
 
 
 class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
@@ -86,11 +91,93 @@ class GenerationJobViewSet(viewsets.ReadOnlyModelViewSet):
             job.pk, status.HTTP_202_ACCEPTED if accepted else status.HTTP_200_OK
         )
 
-    @extend_schema(request=None, responses=serializers.GenerationJobSerializer)
+    def get_permissions(self):
+        # Approvers need not be admin or staff: the review services check who may move.
+        if self.action in _REVIEWER_ACTIONS:
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    def _review(self, request: Request, move) -> Response:
+        data = serializers.ReviewCommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job_id = self._job_id()
+        job = move(job_id=job_id, user=request.user, comment=data.validated_data["comment"])
+        return self._job_response(job.pk)
+
+    def _job_id(self) -> int:
+        """The job named in the URL (404 if none); approvers are not limited to the list's
+        read roles."""
+        return int(get_object_or_404(GenerationJob.objects.only("pk"), pk=self.kwargs["pk"]).pk)
+
+    @extend_schema(
+        request=serializers.ReviewCommentSerializer,
+        responses=serializers.GenerationJobSerializer,
+        description="draft or rejected -> submitted (admin, staff).",
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        return self._review(request, generation.timetable_submit)
+
+    @extend_schema(
+        request=serializers.ReviewCommentSerializer,
+        responses=serializers.GenerationJobSerializer,
+        description="submitted -> approved, by an approver for the scope who did not submit it.",
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._review(request, generation.timetable_approve)
+
+    @extend_schema(
+        request=serializers.ReviewCommentSerializer,
+        responses=serializers.GenerationJobSerializer,
+        description="submitted -> rejected, with a comment, by an approver for the scope.",
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._review(request, generation.timetable_reject)
+
+    @extend_schema(
+        request=serializers.ReviewCommentSerializer,
+        responses=serializers.GenerationJobSerializer,
+        description=(
+            "approved -> published: the job's slots become the published timetable of its "
+            "batches; a published timetable left with no active slot becomes superseded."
+        ),
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
-        job = generation.timetable_publish(job_id=self.get_object().pk, user=request.user)
-        return self._job_response(job.pk)
+        return self._review(request, generation.timetable_publish)
+
+    @extend_schema(
+        request=serializers.ReviewCommentSerializer,
+        responses=serializers.GenerationJobSerializer,
+        description="A completed variant becomes the draft; its siblings are set aside.",
+    )
+    @action(detail=True, methods=["post"])
+    def choose(self, request: Request, pk: str | None = None) -> Response:
+        return self._review(request, generation.variant_choose)
+
+    @extend_schema(responses=serializers.ReviewEventSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="review-log", pagination_class=None,
+            filter_backends=[])  # fmt: skip
+    def review_log(self, request: Request, pk: str | None = None) -> Response:
+        """The timetable's review trail, oldest first (admin, staff and approvers)."""
+        if role_of(request.user) not in MANAGERS and not getattr(
+            request.user, "is_approver", False
+        ):
+            raise generation.ReviewForbidden("Only admin, staff and approvers read review logs.")
+        events = generation.review_log(job_id=self._job_id())
+        return Response(serializers.ReviewEventSerializer(events, many=True).data)
+
+    @extend_schema(responses=serializers.VariantComparisonSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def variants(self, request: Request, pk: str | None = None) -> Response:
+        """The variants of this job's request side by side."""
+        job = self.get_object()
+        if job.variant_group is None:
+            raise ApplicationError(f"Job {job.pk} is not one of several variants.")
+        comparison = generation.variant_comparison(group=job.variant_group)
+        return Response(serializers.VariantComparisonSerializer(comparison).data)
 
     @extend_schema(
         request=serializers.MoveRequestSerializer,

@@ -15,7 +15,10 @@ basket's code for an option's rows, empty otherwise.
 
 iCalendar: one weekly recurring ``VEVENT`` per session (the slots of a combined class are one
 event naming all its batches; an option's summary names its basket). Times are floating
-local times of the institution's time grid.
+local times of the institution's time grid. A date changed by an accepted override (another
+teacher, or another period or room that day) is an exception: an ``EXDATE`` on the weekly
+event and a one-off event for that date (left out of the absent teacher's own feed, which
+only loses the date).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from django.http import HttpResponse
 from academics.models import Day
 from sih28.csvutil import safe_cell
 from sih28.errors import ApplicationError
-from timetabling.models import TimetableSlot
+from timetabling.models import SessionOverride, TimetableSlot
 
 CSV_HEADER = ("batch", "subject", "faculty", "room", "day", "period", "length", "basket")
 FORMATS = ("csv", "ics", "json")
@@ -201,15 +204,64 @@ def _sessions(slots: Iterable[TimetableSlot]) -> list[list[TimetableSlot]]:
     return list(groups.values())
 
 
-def _event_lines(session: list[TimetableSlot], times: TimeGrid, today: dt.date) -> list[str]:
-    head = next((s for s in session if s.primary), session[0])
-    span = session_times(head, times)
-    if span is None:
+Overrides = Mapping[int, list[SessionOverride]]  # slot id -> its overrides (dates)
+
+
+def _span(slot: TimetableSlot, times: TimeGrid, period: int | None = None) -> tuple:
+    first = slot.period if period is None else period
+    start = times.get((slot.day, first))
+    end = times.get((slot.day, first + slot.length - 1))
+    if start is None or end is None:
         raise ExportError(
-            f"The time grid has no period {head.period}"
-            + (f"-{head.period + head.length - 1}" if head.length > 1 else "")
-            + f" on {Day(head.day).label}; import the time slots before exporting a calendar."
+            f"The time grid has no period {first}"
+            + (f"-{first + slot.length - 1}" if slot.length > 1 else "")
+            + f" on {Day(slot.day).label}; import the time slots before exporting a calendar."
         )
+    return start[0], end[1]
+
+
+def _exception_lines(
+    session: list[TimetableSlot],
+    times: TimeGrid,
+    overrides: list[SessionOverride],
+    absent_feed: bool,
+) -> tuple[list[str], list[str]]:
+    """EXDATE lines for the weekly event and one-off events for the overridden dates."""
+    head = next((s for s in session if s.primary), session[0])
+    start, _ = _span(head, times)
+    exdates, events = [], []
+    for o in overrides:
+        exdates.append(f"EXDATE:{dt.datetime.combine(o.date, start):%Y%m%dT%H%M%S}")
+        if absent_feed:
+            continue
+        begin, end = _span(head, times, o.period)
+        teacher = o.substitute or head.faculty
+        room = o.room or head.room
+        subject = head.offering.subject
+        batches = ", ".join(s.batch.code for s in session)
+        note = f"substitute {teacher.name}" if o.substitute else f"moved to period {o.period}"
+        events += [
+            "BEGIN:VEVENT",
+            f"UID:sih28-job{head.job_id}-slot{head.pk}-{o.date:%Y%m%d}@sih28",
+            f"DTSTAMP:{_stamp(head)}",
+            f"DTSTART:{dt.datetime.combine(o.date, begin):%Y%m%dT%H%M%S}",
+            f"DTEND:{dt.datetime.combine(o.date, end):%Y%m%dT%H%M%S}",
+            f"SUMMARY:{ics_escape(f'{subject.name} ({batches}) - {note}')}",
+            f"LOCATION:{ics_escape(room.code)}",
+            f"DESCRIPTION:{ics_escape(f'Faculty: {teacher.name} ({teacher.employee_id})')}",
+            "END:VEVENT",
+        ]
+    return exdates, events
+
+
+def _event_lines(
+    session: list[TimetableSlot],
+    times: TimeGrid,
+    today: dt.date,
+    exdates: list[str] | None = None,
+) -> list[str]:
+    head = next((s for s in session if s.primary), session[0])
+    span = _span(head, times)
     job = head.job
     date = first_occurrence(head.day, job.term_start, today)
     start = dt.datetime.combine(date, span[0])
@@ -234,6 +286,7 @@ def _event_lines(session: list[TimetableSlot], times: TimeGrid, today: dt.date) 
         f"DTSTART:{start:%Y%m%dT%H%M%S}",
         f"DTEND:{end:%Y%m%dT%H%M%S}",
         rrule,
+        *(exdates or []),
         f"SUMMARY:{ics_escape(summary)}",
         f"LOCATION:{ics_escape(head.room.code)}",
         f"DESCRIPTION:{ics_escape(description)}",
@@ -249,8 +302,15 @@ def to_ics(
     name: str = "Timetable",
     timezone_name: str | None = None,
     today: dt.date | None = None,
+    overrides: Overrides | None = None,
+    absent_faculty: int | None = None,
+    covering: Iterable[tuple[list[TimetableSlot], SessionOverride]] = (),
 ) -> str:
     """A VCALENDAR with one weekly recurring VEVENT per session.
+
+    ``overrides`` (by slot id) make exceptions; in the feed of teacher ``absent_faculty``
+    a date another teacher covers is only excluded. ``covering`` adds the one-off events
+    of sessions the feed's teacher covers for someone else.
 
     DTSTART is the first occurrence of the session's weekday on or after its job's
     ``term_start`` (or ``today``), at the start of its first period; DTEND is the end of
@@ -268,7 +328,18 @@ def to_ics(
     if timezone_name:
         lines.append(f"X-WR-TIMEZONE:{timezone_name}")
     for session in _sessions(slots):
-        lines.extend(_event_lines(session, times, today))
+        head = next((s for s in session if s.primary), session[0])
+        mine = (overrides or {}).get(head.pk, [])
+        exdates, extra = _exception_lines(
+            session,
+            times,
+            mine,
+            absent_feed=absent_faculty is not None and head.faculty_id == absent_faculty,
+        )
+        lines.extend(_event_lines(session, times, today, exdates))
+        lines.extend(extra)
+    for session, override in covering:
+        lines.extend(_exception_lines(session, times, [override], absent_feed=False)[1])
     lines.append("END:VCALENDAR")
     return "".join(ics_fold(line) + "\r\n" for line in lines)
 
@@ -288,15 +359,28 @@ def render(
     name: str = "Timetable",
     timezone_name: str | None = None,
     today: dt.date | None = None,
+    overrides: Overrides | None = None,
+    absent_faculty: int | None = None,
+    covering: Iterable[tuple[list[TimetableSlot], SessionOverride]] = (),
 ) -> Export:
-    """Render ``slots`` in ``fmt`` (``csv``, ``ics`` or ``json``)."""
+    """Render ``slots`` in ``fmt`` (``csv``, ``ics`` or ``json``); overrides are calendar
+    exceptions, so only ``ics`` shows them."""
     slots = list(slots)
     if fmt == "csv":
         return Export(to_csv(slots), CONTENT_TYPES["csv"], "csv", len(slots))
     if fmt == "json":
         return Export(to_json(slots, times), CONTENT_TYPES["json"], "json", len(slots))
     if fmt == "ics":
-        content = to_ics(slots, times, name=name, timezone_name=timezone_name, today=today)
+        content = to_ics(
+            slots,
+            times,
+            name=name,
+            timezone_name=timezone_name,
+            today=today,
+            overrides=overrides,
+            absent_faculty=absent_faculty,
+            covering=list(covering),
+        )
         return Export(content, CONTENT_TYPES["ics"], "ics", ics_event_count(slots))
     raise ExportError(f"Unknown format {fmt!r}; use one of: {', '.join(FORMATS)}.")
 

@@ -4,17 +4,26 @@ import django_filters as filters
 
 from academics.models import Day
 from sih28.filtering import BooleanFilter, FilterSet, IdFilter
-from timetabling.models import Attendance, AttendanceStatus, GenerationJob, JobStatus, TimetableSlot
+from timetabling.models import (
+    Attendance,
+    AttendanceStatus,
+    GenerationJob,
+    JobStatus,
+    ReviewState,
+    TimetableSlot,
+)
 
 
 class GenerationJobFilter(FilterSet):
     status = filters.ChoiceFilter(choices=JobStatus.choices)
     department = filters.CharFilter(field_name="department__code")
     batch = filters.CharFilter(field_name="batch__code")
+    review = filters.ChoiceFilter(choices=ReviewState.choices)
+    variant_group = filters.UUIDFilter()
 
     class Meta:
         model = GenerationJob
-        fields = ["status", "semester", "department", "batch"]
+        fields = ["status", "semester", "department", "batch", "review", "variant_group"]
 
 
 class TimetableSlotFilter(FilterSet):

@@ -22,6 +22,19 @@ class JobStatus(models.TextChoices):
 ACTIVE_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
 
 
+class ReviewState(models.TextChoices):
+    """Where a completed job's timetable is in review (``timetabling/review.py``)."""
+
+    VARIANT = "variant", "Variant (not chosen yet)"
+    NOT_CHOSEN = "not_chosen", "Variant not chosen"
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    PUBLISHED = "published", "Published"
+    SUPERSEDED = "superseded", "Superseded"
+
+
 class GenerationJob(models.Model):
     """One run of the optimizer over a scope; its slots are a (draft or published) timetable.
 
@@ -60,6 +73,10 @@ class GenerationJob(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     term_start = models.DateField(null=True, blank=True)
     term_end = models.DateField(null=True, blank=True)
+    review = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.DRAFT)
+    # Variants: sibling jobs of one request share a group; the label names their weighting.
+    variant_group = models.UUIDField(null=True, blank=True, db_index=True)
+    variant_label = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -82,6 +99,9 @@ class GenerationJob(models.Model):
                 | Q(term_end__isnull=True)
                 | Q(term_end__gte=models.F("term_start")),
                 name="job_term_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(review__in=ReviewState.values), name="job_review_valid"
             ),
         ]
 
@@ -189,3 +209,93 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.date} {self.status}"
+
+
+class ReviewEvent(models.Model):
+    """One move of a timetable's review: who, when, from which state to which, why.
+
+    Written in the same transaction as the move (``timetabling/review.py``).
+    """
+
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="review_events")
+    move = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=16, choices=ReviewState.choices)
+    to_state = models.CharField(max_length=16, choices=ReviewState.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True, default="", max_length=2000)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["job", "at"])]
+
+    def __str__(self) -> str:
+        return f"Job {self.job_id}: {self.from_state} -> {self.to_state} ({self.move})"
+
+
+class FacultyLeave(models.Model):
+    """A teacher away from ``start`` to ``end`` (both included)."""
+
+    faculty = models.ForeignKey(Faculty, on_delete=models.PROTECT, related_name="leaves")
+    start = models.DateField()
+    end = models.DateField()
+    reason = models.CharField(max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "id"]
+        indexes = [models.Index(fields=["faculty", "start", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="leave_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.faculty_id} away {self.start} to {self.end}"
+
+
+class SessionOverride(models.Model):
+    """One date of one weekly session, changed: another teacher (``substitute``), or moved
+    to ``period`` (and ``room``) of the same day. The weekly timetable stays as it is."""
+
+    slot = models.ForeignKey(TimetableSlot, on_delete=models.CASCADE, related_name="overrides")
+    date = models.DateField()
+    substitute = models.ForeignKey(
+        Faculty, null=True, blank=True, on_delete=models.PROTECT, related_name="substitutions"
+    )
+    period = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=between(1, limits.MAX_PERIODS_PER_DAY)
+    )
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="overrides"
+    )
+    leave = models.ForeignKey(
+        FacultyLeave, null=True, blank=True, on_delete=models.SET_NULL, related_name="overrides"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "slot_id"]
+        indexes = [
+            models.Index(fields=["date"]),
+            models.Index(fields=["substitute", "date"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["slot", "date"], name="override_once_per_slot_date"),
+            models.CheckConstraint(
+                condition=Q(substitute__isnull=False) | Q(period__isnull=False),
+                name="override_changes_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"slot {self.slot_id} on {self.date}"

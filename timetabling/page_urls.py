@@ -9,7 +9,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path, re_path, register_converter
 
 from academics.limits import CODE_PATTERN
-from timetabling import pages
+from timetabling import pages, workflow_pages
 
 
 class CodeConverter:
@@ -27,6 +27,7 @@ register_converter(CodeConverter, "code")
 urlpatterns = [
     path("", pages.index, name="timetable-index"),
     path("login/", pages.login_page, name="timetable-login"),
+    path("job/<int:job_id>/review/", workflow_pages.job_review, name="timetable-job-review"),
     path("logout/", LogoutView.as_view(next_page="timetable-login"), name="timetable-logout"),
     path("changes/<int:job_id>/", pages.job_changes, name="timetable-changes"),
     path("pin/<int:slot_id>/", pages.pin_toggle, name="timetable-pin"),

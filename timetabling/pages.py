@@ -184,6 +184,13 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     grid = week_grid(
         slots, selectors.time_grid(), parents=parents, fixed=selectors.fixed_slot_ids(slots)
     )
+    changes = (
+        selectors.upcoming_changes(
+            slot_ids=[s.pk for s in slots], faculty_id=obj.pk if kind == "faculty" else None
+        )
+        if job is None or job.published_at
+        else []
+    )
     title, subtitle = _title(kind, obj)
     query = f"?job={job.pk}" if job else ""
     links = {
@@ -204,6 +211,7 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         # a completed, unpublished draft's sessions can be pinned here by admin and staff
         "editable": job is not None and job.status == "COMPLETED" and job.published_at is None,
         "here": request.get_full_path(),
+        "changes": changes,
     }
     return render(request, "timetabling/timetable.html", context)
 
@@ -214,11 +222,22 @@ def timetable_export(request: HttpRequest, kind: str, key: str, fmt: str) -> Htt
         job, obj, slots_of = _scope(request, kind, key)
     except _Refused as refused:
         return _message(request, refused)
-    slots = selectors.export_slots(**slots_of)
+    slots = list(selectors.export_slots(**slots_of))
     title, _ = _title(kind, obj)
+    # a published timetable's feed shows leave cover as exceptions of its weekly events
+    published = job is None or job.published_at is not None
+    overrides = selectors.overrides_of(slot_ids=[s.pk for s in slots]) if published else {}
+    teacher = obj.pk if kind == "faculty" and published else None
     try:
         result = exports.render(
-            fmt, slots, selectors.time_grid(), name=title, timezone_name=settings.TIME_ZONE
+            fmt,
+            slots,
+            selectors.time_grid(),
+            name=title,
+            timezone_name=settings.TIME_ZONE,
+            overrides=overrides,
+            absent_faculty=teacher,
+            covering=selectors.covered_by(faculty_id=teacher) if teacher else (),
         )
     except ApplicationError as exc:
         return _message(request, _Refused(409, "Cannot export", exc.message))

@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from academics.models import (
     Batch,
@@ -33,7 +34,7 @@ from academics.models import (
 from academics.selectors import batch_ancestor_ids, batch_family_ids, subgroup_parents
 from sih28.permissions import FACULTY, MANAGERS, STUDENT, role_of
 from timetabling.dashboard import Load, SlotRow
-from timetabling.models import Attendance, GenerationJob, TimetableSlot
+from timetabling.models import Attendance, GenerationJob, SessionOverride, TimetableSlot
 
 Parents = dict[int, int]  # subgroup id -> parent id (``academics.selectors.subgroup_parents``)
 
@@ -366,3 +367,67 @@ def changes_slots(*, job: GenerationJob) -> tuple[QuerySet[Any], QuerySet[Any]]:
         .values_list(*fields, named=True)
     )
     return published, mine
+
+
+# --- Date overrides (leave cover) ----------------------------------------------------------
+
+
+def overrides_of(*, slot_ids: list[int]) -> dict[int, list[SessionOverride]]:
+    """Accepted overrides of these slots, by slot id, oldest date first (one query)."""
+    found: dict[int, list[SessionOverride]] = {}
+    for o in (
+        SessionOverride.objects.filter(slot_id__in=slot_ids)
+        .select_related("substitute", "room")
+        .order_by("date", "pk")
+    ):
+        found.setdefault(o.slot_id, []).append(o)
+    return found
+
+
+def covered_by(*, faculty_id: int) -> list[tuple[list[TimetableSlot], SessionOverride]]:
+    """Sessions of the published timetable that ``faculty_id`` covers for someone else on a
+    date, as (the session's slots, the override of its primary slot)."""
+    overrides = list(
+        SessionOverride.objects.filter(
+            substitute_id=faculty_id, slot__active=True, slot__primary=True
+        ).select_related(
+            "substitute",
+            "room",
+            "slot__offering__subject",
+            "slot__batch",
+            "slot__faculty",
+            "slot__room",
+            "slot__job",
+        )
+    )
+    return [([o.slot], o) for o in overrides]
+
+
+def upcoming_changes(
+    *, slot_ids: list[int], faculty_id: int | None = None, days: int = 28
+) -> list[SessionOverride]:
+    """Overrides of these slots (and, for a teacher, those they cover) from today for
+    ``days`` days, for the pages' date notes (one query)."""
+    today = timezone.localdate()
+    mine = Q(slot_id__in=slot_ids)
+    if faculty_id is not None:
+        mine |= Q(substitute_id=faculty_id, slot__active=True)
+    return list(
+        SessionOverride.objects.filter(
+            mine, date__gte=today, date__lte=today + dt.timedelta(days=days)
+        )
+        .filter(Q(slot__primary=True) | Q(slot_id__in=slot_ids))
+        .select_related(
+            "substitute", "room", "slot__offering__subject", "slot__batch", "slot__faculty"
+        )
+        .order_by("date", "slot__period", "pk")[:50]
+    )
+
+
+def override_list(*, user: Any) -> QuerySet[SessionOverride]:
+    """Accepted overrides of the published sessions ``user`` may read (``slot_list``): a
+    student sees their own batch's dates."""
+    visible = slot_list(user=user).filter(active=True).values("pk")
+    return SessionOverride.objects.filter(slot__in=visible).select_related(
+        "slot__offering__subject", "slot__batch", "slot__faculty", "substitute", "room"
+    )

@@ -10,7 +10,14 @@ from academics import limits
 from academics.models import Day
 from sih28.bounds import INT64_MAX
 from timetabling.generation import JobMetrics
-from timetabling.models import Attendance, AttendanceStatus, GenerationJob, TimetableSlot
+from timetabling.generation.variants import MAX_VARIANTS
+from timetabling.models import (
+    Attendance,
+    AttendanceStatus,
+    GenerationJob,
+    ReviewEvent,
+    TimetableSlot,
+)
 
 
 class PenaltyCountSerializer(serializers.Serializer):
@@ -86,6 +93,9 @@ class GenerationJobSerializer(serializers.ModelSerializer):
             "published",
             "term_start",
             "term_end",
+            "review",
+            "variant_group",
+            "variant_label",
         ]
         read_only_fields = fields
 
@@ -117,6 +127,78 @@ class GenerationJobCreateSerializer(serializers.Serializer):
     stay_close = serializers.BooleanField(required=False, default=False)
     term_start = serializers.DateField(required=False, allow_null=True)
     term_end = serializers.DateField(required=False, allow_null=True)
+    variants = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_VARIANTS,
+        required=False,
+        default=1,
+        help_text="How many variants to make (sibling jobs sharing a `variant_group`).",
+    )
+
+
+class ReviewCommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", trim_whitespace=True
+    )
+
+
+class ReviewEventSerializer(serializers.ModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    username = serializers.CharField(source="user.username", read_only=True, allow_null=True)
+    # the job's ``review`` states (one enum in the schema, named by the job's field)
+    from_state = serializers.CharField(read_only=True, help_text="A review state of the job.")
+    to_state = serializers.CharField(read_only=True, help_text="A review state of the job.")
+
+    class Meta:
+        model = ReviewEvent
+        fields = ["id", "move", "from_state", "to_state", "user", "username", "at", "comment"]
+        read_only_fields = fields
+
+
+class VariantSummarySerializer(serializers.Serializer):
+    job_id = serializers.IntegerField()
+    label = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    review = serializers.CharField()
+    hard_violations = serializers.IntegerField(allow_null=True)
+    soft_penalty = serializers.IntegerField(
+        allow_null=True, help_text="Under the variant's own weighting."
+    )
+    soft_penalty_balanced = serializers.IntegerField(
+        allow_null=True, help_text="The same penalties priced at today's weights (comparable)."
+    )
+    penalties = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Soft penalty cost by name."
+    )
+    idle_periods_per_batch = serializers.FloatField(
+        allow_null=True, help_text="Idle periods in a week, mean over the batches."
+    )
+    preference_misses = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Periods outside teachers' preferred or inside their avoided periods.",
+    )
+    room_utilisation = serializers.FloatField(allow_null=True)
+    load_std_dev = serializers.FloatField(
+        allow_null=True,
+        help_text="Standard deviation of a teacher's periods over the days, mean of teachers.",
+    )
+    sessions = serializers.IntegerField()
+
+
+class PairDifferenceSerializer(serializers.Serializer):
+    first = serializers.IntegerField()
+    second = serializers.IntegerField()
+    differ = serializers.IntegerField(
+        help_text="Sessions of the first not at the same day and period in the second."
+    )
+    share = serializers.FloatField()
+
+
+class VariantComparisonSerializer(serializers.Serializer):
+    group = serializers.UUIDField()
+    variants = VariantSummarySerializer(many=True)
+    pairs = PairDifferenceSerializer(many=True)
 
 
 class TimetableSlotSerializer(serializers.ModelSerializer):

@@ -13,7 +13,13 @@ from academics.models import Day, Enrollment, Student
 from academics.selectors import batch_descendant_ids
 from sih28.errors import ApplicationError, NotFoundError
 from sih28.permissions import FACULTY, MANAGERS, role_of
-from timetabling.models import Attendance, AttendanceStatus, TimetableSlot
+from timetabling.models import (
+    Attendance,
+    AttendanceStatus,
+    FacultyLeave,
+    SessionOverride,
+    TimetableSlot,
+)
 from timetabling.selectors import attendance_list
 
 
@@ -34,6 +40,30 @@ def attendance_window(*, term_start: dt.date | None) -> tuple[dt.date, dt.date]:
     return first, today
 
 
+def _check_teacher_of_the_day(user, slot: TimetableSlot, date: dt.date) -> None:
+    """A teacher marks their own slots, except on a date another teacher covers for them
+    (who marks it instead) or a date they are on leave."""
+    override = (
+        SessionOverride.objects.filter(slot=slot, date=date, substitute__isnull=False)
+        .select_related("substitute")
+        .first()
+    )
+    if override is not None and override.substitute is not None:
+        if override.substitute.user_id != user.pk:
+            raise AttendanceForbidden(
+                f"On {date.isoformat()} this session is taught by a substitute, who marks it."
+            )
+        return
+    if slot.faculty.user_id != user.pk:
+        raise AttendanceForbidden("You can mark attendance only for your own slots.")
+    if FacultyLeave.objects.filter(
+        faculty_id=slot.faculty_id, start__lte=date, end__gte=date
+    ).exists():
+        raise AttendanceForbidden(
+            f"You are on leave on {date.isoformat()}; this session cannot be marked by you."
+        )
+
+
 @transaction.atomic
 def attendance_mark(
     *,
@@ -44,7 +74,8 @@ def attendance_mark(
 ) -> list[Attendance]:
     """Record attendance for a whole class on one date; re-marking updates the status.
 
-    Faculty may mark only their own published slots; admin and staff any published slot.
+    Faculty may mark only their own published slots (not on a date they are on leave; on a
+    date a substitute covers, only the substitute); admin and staff any published slot.
     The date must fall on the slot's weekday and inside :func:`attendance_window`, and
     every student must attend the session (:func:`_check_class_members`).
     """
@@ -59,8 +90,7 @@ def attendance_mark(
         raise NotFoundError(f"Timetable slot {slot_id} does not exist.")
     role = role_of(user)
     if role == FACULTY:
-        if slot.faculty.user_id != user.pk:
-            raise AttendanceForbidden("You can mark attendance only for your own slots.")
+        _check_teacher_of_the_day(user, slot, date)
     elif role not in MANAGERS:
         raise AttendanceForbidden("Your role cannot mark attendance.")
     if not slot.active:

@@ -42,6 +42,16 @@ class User(AbstractUser):
     role = models.CharField(
         max_length=16, choices=Role.choices, default=Role.STUDENT, db_index=True
     )
+    # Approves timetables (a head of department, a dean): those whose scope is ``department``,
+    # or every timetable when ``department`` is empty. Admins approve everything anyway.
+    is_approver = models.BooleanField(default=False)
+    department = models.ForeignKey(
+        "academics.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="approvers",
+    )
 
     class Meta:
         constraints = [

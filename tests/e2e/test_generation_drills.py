@@ -56,7 +56,7 @@ def _publish_a_timetable() -> GenerationJob:
     job = generation.generation_job_create(user=None, time_limit_s=1, enqueue=False)
     job = generation.generation_job_run(job_id=job.pk)
     assert job.status == JobStatus.COMPLETED, job.error
-    return generation.timetable_publish(job_id=job.pk, user=None)
+    return generation.timetable_publish_direct(job_id=job.pk, user=None)
 
 
 def test_a_killed_worker_does_not_leave_the_job_running(celery_workers):

@@ -275,17 +275,26 @@ def test_cancel_stops_a_running_solve_promptly(admin_user, institution, monkeypa
 # --- publish ------------------------------------------------------------------------------
 
 
-def test_publish_switches_the_timetable_and_keeps_history(admin_client, admin_user, institution):
+def test_publish_switches_the_timetable_and_keeps_history(
+    admin_client, admin_user, staff_user, institution
+):
     first = _run(admin_user)
-    assert admin_client.post(f"/api/generation-jobs/{first.pk}/publish/").json()["published"]
+    generation.timetable_publish_direct(job_id=first.pk, user=admin_user)
     old_slot = first.slots.filter(primary=True).first()
     student = factories.StudentFactory(batch=old_slot.batch)
     factories.AttendanceFactory(student=student, slot=old_slot)
 
     second = _run(admin_user)
     assert not second.slots.filter(active=True).exists()  # a draft until published
+    refused = admin_client.post(f"/api/generation-jobs/{second.pk}/publish/")
+    assert refused.status_code == 409 and "approved" in refused.json()["detail"]
+    generation.timetable_submit(job_id=second.pk, user=staff_user)
+    generation.timetable_approve(job_id=second.pk, user=admin_user)
     response = admin_client.post(f"/api/generation-jobs/{second.pk}/publish/")
     assert response.status_code == 200 and response.json()["published_at"]
+    assert response.json()["review"] == "published"
+    first.refresh_from_db()
+    assert first.review == "superseded"
     assert set(TimetableSlot.objects.filter(active=True).values_list("job", flat=True)) == {
         second.pk
     }
@@ -310,7 +319,7 @@ def test_scoped_generation_keeps_other_batches_fixed(admin_user, institution):
     )
     whole = _run(admin_user)
     assert whole.status == JobStatus.COMPLETED, whole.error
-    generation.timetable_publish(job_id=whole.pk, user=admin_user)
+    generation.timetable_publish_direct(job_id=whole.pk, user=admin_user)
     dep2_before = set(
         TimetableSlot.objects.filter(active=True, batch__department__code="DEP2").values_list(
             "pk", flat=True
@@ -321,7 +330,7 @@ def test_scoped_generation_keeps_other_batches_fixed(admin_user, institution):
     assert scoped.status == JobStatus.COMPLETED, scoped.error
     assert scoped.metrics["fixed_sessions"] > 0
     assert not scoped.slots.filter(batch__department__code="DEP2").exists()
-    generation.timetable_publish(job_id=scoped.pk, user=admin_user)
+    generation.timetable_publish_direct(job_id=scoped.pk, user=admin_user)
     active = list(TimetableSlot.objects.filter(active=True))
     dep2_after = {s.pk for s in active if s.job_id == whole.pk}
     assert dep2_after == dep2_before  # DEP2 kept its published timetable
@@ -331,7 +340,7 @@ def test_scoped_generation_keeps_other_batches_fixed(admin_user, institution):
 
 def test_stay_close_moves_few_sessions_after_a_teacher_loses_a_day(admin_user, institution):
     first = _run(admin_user, CLOSE_LIMIT)
-    generation.timetable_publish(job_id=first.pk, user=admin_user)
+    generation.timetable_publish_direct(job_id=first.pk, user=admin_user)
     # the teacher with the most sessions loses the day they teach most on
     busiest = Counter(first.slots.filter(primary=True).values_list("faculty_id", "day"))
     (teacher_id, day), lost = busiest.most_common(1)[0]

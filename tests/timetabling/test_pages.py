@@ -258,5 +258,5 @@ def test_page_queries_do_not_grow_with_the_number_of_slots(logged_in, grid, kind
     many = _page_queries(logged_in, url)
     assert few == many
     # session, user, the batch/faculty/room, the subgroups, the slots, the time grid, fixed
-    # sessions (a second query only when some exist)
-    assert many <= 7
+    # sessions (a second query only when some exist), the date changes
+    assert many <= 8

@@ -301,7 +301,7 @@ def test_a_batch_scope_says_which_batches_it_pulls_in_and_keeps_their_other_clas
     whole = generation.generation_job_create(user=None, time_limit_s=3, enqueue=False)
     whole = generation.generation_job_run(job_id=whole.pk)
     assert whole.status == JobStatus.COMPLETED, whole.error
-    generation.timetable_publish(job_id=whole.pk, user=None)
+    generation.timetable_publish_direct(job_id=whole.pk, user=None)
 
     out = io.StringIO()
     call_command("generate_timetable", "--batch", b1.code, "--time-limit", "3", stdout=out)
@@ -331,7 +331,7 @@ def test_a_pulled_in_batch_keeps_its_published_sessions(grid):
     b1, b2 = inst["batches"]
     whole = generation.generation_job_create(user=None, time_limit_s=3, enqueue=False)
     whole = generation.generation_job_run(job_id=whole.pk)
-    generation.timetable_publish(job_id=whole.pk, user=None)
+    generation.timetable_publish_direct(job_id=whole.pk, user=None)
     job = generation.generation_job_create(user=None, batch=b1.code, time_limit_s=3, enqueue=False)
     job = generation.generation_job_run(job_id=job.pk)
     assert job.status == JobStatus.COMPLETED, job.error
@@ -392,7 +392,7 @@ def test_a_lab_group_alone_stays_clear_of_its_sections_published_lectures(grid):
     whole = generation.generation_job_create(user=None, time_limit_s=3, enqueue=False)
     whole = generation.generation_job_run(job_id=whole.pk)
     assert whole.status == JobStatus.COMPLETED, whole.error
-    generation.timetable_publish(job_id=whole.pk, user=None)
+    generation.timetable_publish_direct(job_id=whole.pk, user=None)
 
     job, gen = _build(batch="CE-3A-1")
     assert gen.batch_ids == {g1.pk} and JobParams_notes(job) == ()

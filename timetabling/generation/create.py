@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import uuid
 from functools import partial
 from typing import Any
 
@@ -19,7 +20,8 @@ from timetabling.generation import states
 from timetabling.generation.params import JobParams
 from timetabling.generation.scope import scope_resolve
 from timetabling.generation.stale import generation_jobs_mark_stale
-from timetabling.models import ACTIVE_STATUSES, GenerationJob, JobStatus
+from timetabling.generation.variants import MAX_VARIANTS, WEIGHTINGS
+from timetabling.models import ACTIVE_STATUSES, GenerationJob, JobStatus, ReviewState
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,7 @@ def generation_job_create(
     term_end: dt.date | None = None,
     enqueue: bool = True,
     background: bool = False,
+    variants: int = 1,
 ) -> GenerationJob:
     """Create a PENDING job for a scope and (``enqueue``) queue it for a Celery worker.
 
@@ -89,8 +92,13 @@ def generation_job_create(
     case the job is marked FAILED. Without a broker (embedded mode) the task runs in-process
     before this returns, or, with ``background`` (the console, which shows the job's progress
     while it runs), in a thread of this process after it returns.
+
+    ``variants`` > 1 creates that many sibling jobs (``variants.WEIGHTINGS``), one task each,
+    sharing a ``variant_group``; the first is returned.
     """
     check_manager(user)
+    if not 1 <= variants <= MAX_VARIANTS:
+        raise ApplicationError(f"variants must be between 1 and {MAX_VARIANTS} (got {variants}).")
     department = (department or "").strip() or None
     batch = (batch or "").strip() or None
     if department and batch:
@@ -142,24 +150,34 @@ def generation_job_create(
                 f"an overlapping scope; wait for it to finish or cancel it.",
                 extra={"job": other.pk},
             )
-        params = JobParams(
-            stay_close=bool(stay_close),
-            batch_ids=frozenset(batch_ids),
-            scope_notes=scope.notes(label),
-        )
-        job = GenerationJob.objects.create(
-            status=JobStatus.PENDING,
-            semester=semester,
-            department=dept_obj,
-            batch=batch_obj,
-            time_limit_s=limit,
-            params=params.as_json(),
-            created_by=user if getattr(user, "pk", None) else None,
-            term_start=term_start,
-            term_end=term_end,
-        )
-        if enqueue:
-            transaction.on_commit(partial(_enqueue, job.pk, limit, background=background))
+        group = uuid.uuid4() if variants > 1 else None
+        jobs = []
+        for weighting in WEIGHTINGS[:variants] if group else (None,):
+            params = JobParams(
+                stay_close=bool(stay_close),
+                batch_ids=frozenset(batch_ids),
+                seed=weighting.seed if weighting else 0,
+                weighting=weighting.label if weighting else "",
+                scope_notes=scope.notes(label),
+            )
+            job = GenerationJob.objects.create(
+                status=JobStatus.PENDING,
+                semester=semester,
+                department=dept_obj,
+                batch=batch_obj,
+                time_limit_s=limit,
+                params=params.as_json(),
+                created_by=user if getattr(user, "pk", None) else None,
+                term_start=term_start,
+                term_end=term_end,
+                review=ReviewState.VARIANT if group else ReviewState.DRAFT,
+                variant_group=group,
+                variant_label=weighting.label if weighting else "",
+            )
+            jobs.append(job)
+            if enqueue:
+                transaction.on_commit(partial(_enqueue, job.pk, limit, background=background))
+        job = jobs[0]
     job.refresh_from_db()
     return job
 

@@ -17,6 +17,7 @@ from timetabling.generation import groups, placement
 from timetabling.generation.params import JobParams
 from timetabling.generation.pins import regeneration_pins
 from timetabling.generation.scope import scope_resolve
+from timetabling.generation.variants import variant_weights
 from timetabling.models import GenerationJob, TimetableSlot
 
 
@@ -233,7 +234,10 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
         fixed=fixed,
         previous=prev if stay_close else (),
         students=students.loads,
-        weights=opt.Weights(previous_distance=settings.GENERATION_STAY_CLOSE_WEIGHT),
+        weights=variant_weights(
+            JobParams.of(job).weighting,
+            opt.Weights(previous_distance=settings.GENERATION_STAY_CLOSE_WEIGHT),
+        ),
         names=names,
     )
     return GenerationInput(

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from timetabling.generation import states
@@ -66,23 +65,33 @@ def generation_job_cancel(*, job_id: int, user: Any) -> GenerationJob:
     return GenerationJob.objects.get(pk=job_id)
 
 
-@transaction.atomic
-def timetable_publish(*, job_id: int, user: Any) -> GenerationJob:
+def timetable_slots_switch(*, job_id: int) -> list[int]:
     """Make a COMPLETED job's slots the published timetable of its batches.
 
-    In one transaction: the ``publish`` move (refused, 409, unless the job is COMPLETED),
-    then the active slots of the batches in the job's scope are deactivated (they stay,
-    with their attendance) and the job's slots are activated. Batches outside the scope
-    keep their published timetable.
+    Call it inside the transaction of a review move (``review.timetable_publish``): the
+    job ``publish`` move (refused, 409, unless the job is COMPLETED), then the active slots
+    of the batches in the job's scope are deactivated (they stay, with their attendance)
+    and the job's slots are activated. Batches outside the scope keep their published
+    timetable. Returns the other jobs that have no active slot left (now superseded).
     """
-    check_manager(user)
     states.job_publish(job_id=job_id)
     job = GenerationJob.objects.get(pk=job_id)
     batch_ids = set(JobParams.of(job).batch_ids or ()) | set(
         job.slots.values_list("batch_id", flat=True).distinct()
     )
+    losing = set(
+        TimetableSlot.objects.filter(active=True, batch_id__in=batch_ids)
+        .exclude(job_id=job.pk)
+        .values_list("job_id", flat=True)
+        .distinct()
+    )
     TimetableSlot.objects.filter(active=True, batch_id__in=batch_ids).exclude(job_id=job.pk).update(
         active=False
     )
     job.slots.update(active=True)
-    return job
+    still_active = set(
+        TimetableSlot.objects.filter(active=True, job_id__in=losing)
+        .values_list("job_id", flat=True)
+        .distinct()
+    )
+    return sorted(losing - still_active)

@@ -59,9 +59,16 @@ def generation_jobs_mark_stale(*, now: dt.datetime | None = None) -> list[int]:
             continue  # it beat, finished or was taken over meanwhile
         failed.append(row.pk)
     pending_cutoff = now - dt.timedelta(seconds=pending_timeout_s())
-    for job in GenerationJob.objects.filter(
-        status=JobStatus.PENDING, created_at__lt=pending_cutoff
-    ).only("pk", "created_at"):
+    # Variants run in turn where tasks run in-process: a variant waits while a sibling runs
+    # or has just finished, so its group's activity, not its age, says it is alive.
+    busy_groups = GenerationJob.objects.filter(variant_group__isnull=False).filter(
+        Q(status=JobStatus.RUNNING) | Q(finished_at__gte=pending_cutoff)
+    )
+    for job in (
+        GenerationJob.objects.filter(status=JobStatus.PENDING, created_at__lt=pending_cutoff)
+        .exclude(variant_group__in=busy_groups.values("variant_group"))
+        .only("pk", "created_at")
+    ):
         try:
             states.job_expire(
                 job_id=job.pk,

@@ -13,9 +13,11 @@ from timetabling.generation import (
     JobParams,
     generation_job_create,
     generation_job_run,
-    timetable_publish,
+    timetable_publish_direct,
+    variant_comparison,
 )
-from timetabling.models import JobStatus
+from timetabling.generation.variants import MAX_VARIANTS
+from timetabling.models import GenerationJob, JobStatus
 
 
 class Command(BaseCommand):
@@ -36,7 +38,19 @@ class Command(BaseCommand):
             help="solver time limit (default: GENERATION_TIME_LIMIT_S)",
         )
         parser.add_argument(
-            "--publish", action="store_true", help="publish the timetable when the job completes"
+            "--publish",
+            action="store_true",
+            help=(
+                "publish the timetable when the job completes, without the approval steps "
+                "(recorded in its review log as published from the command line)"
+            ),
+        )
+        parser.add_argument(
+            "--variants",
+            type=int,
+            default=1,
+            metavar="K",
+            help=f"make K variants (1 to {MAX_VARIANTS}) by different weightings, in turn",
         )
         parser.add_argument(
             "--stay-close",
@@ -45,6 +59,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        variants = options["variants"]
+        if variants > 1 and options["publish"]:
+            raise CommandError("Choose one variant before publishing: --publish needs one job.")
         try:
             job = generation_job_create(
                 user=None,
@@ -54,28 +71,61 @@ class Command(BaseCommand):
                 time_limit_s=options["time_limit"],
                 stay_close=options["stay_close"],
                 enqueue=False,
+                variants=variants,
             )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
+        if job.variant_group is not None:
+            self._variants(job)
+            return
+        job = self._run(job)
+        if job.status == JobStatus.FAILED:
+            raise CommandError(f"Job {job.pk} failed: {job.error}")
+        if job.status != JobStatus.COMPLETED:
+            raise CommandError(f"Job {job.pk} ended {job.status}: {job.error}")
+        if options["publish"]:
+            timetable_publish_direct(job_id=job.pk, user=None)
+            self.stdout.write(
+                self.style.SUCCESS(f"Published job {job.pk} as the timetable of {job.scope_label}.")
+            )
+
+    def _run(self, job: Any) -> Any:
+        label = f" (variant {job.variant_label})" if job.variant_label else ""
         self.stdout.write(
-            f"Job {job.pk}: generating the timetable of {job.scope_label} "
+            f"Job {job.pk}{label}: generating the timetable of {job.scope_label} "
             f"(time limit {job.time_limit_s} s)"
         )
         for note in JobParams.of(job).scope_notes:
             self.stdout.write(f"  {note}")
         started = time.monotonic()
         job = generation_job_run(job_id=job.pk, on_progress=self._progress)
-        elapsed = time.monotonic() - started
-        self._summary(job, elapsed)
-        if job.status == JobStatus.FAILED:
-            raise CommandError(f"Job {job.pk} failed: {job.error}")
-        if job.status != JobStatus.COMPLETED:
-            raise CommandError(f"Job {job.pk} ended {job.status}: {job.error}")
-        if options["publish"]:
-            timetable_publish(job_id=job.pk, user=None)
+        self._summary(job, time.monotonic() - started)
+        return job
+
+    def _variants(self, first: Any) -> None:
+        jobs = list(GenerationJob.objects.filter(variant_group=first.variant_group).order_by("pk"))
+        for job in jobs:
+            self._run(job)
+        comparison = variant_comparison(group=first.variant_group)
+        self.stdout.write(f"Variants of group {comparison.group}:")
+        for v in comparison.variants:
             self.stdout.write(
-                self.style.SUCCESS(f"Published job {job.pk} as the timetable of {job.scope_label}.")
+                f"  job {v.job_id:>5} {v.label:<11} {v.status:<9} soft penalty "
+                f"{'-' if v.soft_penalty is None else v.soft_penalty:>6}  idle/batch "
+                f"{'-' if v.idle_periods_per_batch is None else v.idle_periods_per_batch}"
             )
+        for pair in comparison.pairs:
+            self.stdout.write(
+                f"  jobs {pair.first} and {pair.second}: {pair.differ} sessions differ "
+                f"({pair.share:.0%})"
+            )
+        done = sum(v.status == JobStatus.COMPLETED for v in comparison.variants)
+        self.stdout.write(
+            f"{done} of {len(jobs)} variants completed; choose one with "
+            f"POST /api/generation-jobs/{{id}}/choose/."
+        )
+        if not done:
+            raise CommandError("No variant completed.")
 
     def _progress(self, progress: dict[str, Any]) -> None:
         line = f"  {progress.get('elapsed_s', 0):6.1f}s"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timetabling', '0002_input_bounds'),
+        ('timetabling', '0003_review_variants_leave'),
     ]
 
     operations = [
