@@ -43,7 +43,7 @@ class CandidateSerializer(serializers.Serializer):
     substitutions_this_month = serializers.IntegerField()
 
 
-class MoveOptionSerializer(serializers.Serializer):
+class OneDayMoveSerializer(serializers.Serializer):
     period = serializers.IntegerField()
     room_id = serializers.IntegerField()
     room_code = serializers.CharField()
@@ -58,7 +58,7 @@ class GapSerializer(serializers.Serializer):
         allow_null=True, help_text="The accepted override, if the session is covered."
     )
     candidates = CandidateSerializer(many=True, help_text="Substitutes, best first.")
-    moves = MoveOptionSerializer(
+    moves = OneDayMoveSerializer(
         many=True, help_text="One-day moves, proposed only when no substitute is free."
     )
 
