@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from timetabling import console
+from timetabling import console, console_edit
 
 urlpatterns = [
     path("", console.dashboard_page, name="office-dashboard"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("jobs/<int:job_id>/", console.job_page, name="office-job"),
     path("jobs/<int:job_id>/progress/", console.job_progress, name="office-job-progress"),
     path("jobs/<int:job_id>/cancel/", console.job_cancel, name="office-job-cancel"),
+    path("slots/<int:slot_id>/move/", console_edit.move_page, name="office-move"),
 ]
