@@ -210,6 +210,8 @@ def timetable(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         "csv_url": links["csv"],
         # a completed, unpublished draft's sessions can be pinned here by admin and staff
         "editable": job is not None and job.status == "COMPLETED" and job.published_at is None,
+        # any completed job's sessions can be moved (a published one's into a new draft)
+        "movable": job is not None and job.status == "COMPLETED",
         "here": request.get_full_path(),
         "changes": changes,
     }

@@ -1,5 +1,7 @@
 """The timetable office's day in a real browser, step by step, asserting what the page shows:
-import with one bad file then fixed, generate and watch the progress, open the result."""
+import with one bad file then fixed, generate and watch the progress, open the result,
+submit it, approve and publish it as another user, then move a session: a clash refused, a
+clean move applied (into a new draft, since the timetable is published) and pinned."""
 
 from __future__ import annotations
 
@@ -10,10 +12,14 @@ import pytest
 from django.db import connections
 
 from tests import factories
-from tests.browser.conftest import PHONE, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, sign_in
 from tests.tiny_institution import TINY
+from timetabling.models import TimetableSlot
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
 def _csv(kind: str, text: str) -> dict[str, object]:
@@ -22,10 +28,16 @@ def _csv(kind: str, text: str) -> dict[str, object]:
 
 @pytest.fixture
 def staff(db):
+    factories.UserFactory(username="dean1", role="staff", is_approver=True)
     return factories.UserFactory(username="office1", role="staff")
 
 
-def test_import_then_generate_and_watch_it(page, shot, staff, record_property):
+def _sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/timetable/login/")
+
+
+def test_the_office_day(page, shot, staff, record_property):
     sign_in(page, "office1")
     page.get_by_role("link", name="Import").click()
     page.wait_for_url("**/office/import/")
@@ -78,6 +90,54 @@ def test_import_then_generate_and_watch_it(page, shot, staff, record_property):
     assert page.locator("td", has_text="Data Structures").count() == 3
     page.set_viewport_size(PHONE)
     shot(page, "draft-on-a-phone")
+    page.set_viewport_size(DESKTOP)
+    job_id = int(re.search(r"job=(\d+)", page.url).group(1))
+
+    # review: submitted by the office, approved and published by the dean
+    page.goto(f"/office/jobs/{job_id}/")
+    page.get_by_role("link", name="Review and publish").click()
+    page.get_by_label("Comment").fill("first draft for CSE")
+    page.get_by_role("button", name="Submit").click()
+    assert "Submitted" in page.get_by_role("heading", level=1).inner_text()
+    assert page.get_by_role("button", name="Approve").is_visible()
+    page.get_by_role("button", name="Approve").click()
+    assert "Only an approver" in page.get_by_role("alert").inner_text()
+    shot(page, "approval-refused-to-the-office")
+    review_url = page.url
+    _sign_out(page)
+    sign_in(page, "dean1")
+    page.goto(review_url)
+    page.get_by_label("Comment").fill("looks right")
+    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Publish").click()
+    assert "Published" in page.get_by_role("heading", level=1).inner_text()
+    trail = page.locator("#review-trail").inner_text()
+    assert "office1" in trail and "dean1" in trail and "looks right" in trail
+    shot(page, "published-with-its-trail")
+
+    # move: a clash with CSE-3A's lab is refused, then the best clean place is taken
+    lab = TimetableSlot.objects.get(job_id=job_id, offering__subject__code="CS391")
+    page.goto(f"/timetable/batch/CSE-3A/?job={job_id}")
+    page.get_by_role("link", name="Move CS301").first.click()
+    page.get_by_label("Day").select_option(DAYS[lab.day])
+    page.get_by_label("Period", exact=True).fill(str(lab.period))
+    page.get_by_role("button", name="Check").click()
+    checked = page.locator("#checked").inner_text()
+    assert "breaks" in checked and "CSE-3A" in checked, checked
+    shot(page, "move-checked")
+    page.get_by_role("button", name="Move", exact=True).click()
+    assert "Not moved" in page.locator("#refused").inner_text()
+    shot(page, "move-refused")
+    best = page.locator("#options tbody tr").first
+    place = best.locator("td").nth(0).inner_text(), best.locator("td").nth(1).inner_text()
+    best.get_by_role("button").click()
+    page.wait_for_url(re.compile(r".*/timetable/batch/CSE-3A/\?job=\d+$"))
+    new_job = int(re.search(r"job=(\d+)", page.url).group(1))
+    assert new_job != job_id, "a published timetable is edited in a new draft"
+    moved = TimetableSlot.objects.filter(job_id=new_job, pinned=True).get()
+    assert (DAYS[moved.day], str(moved.period)) == place
+    assert page.locator("td", has_text="Pinned").count() == 1
+    shot(page, "moved-and-pinned")
     connections.close_all()
 
 
