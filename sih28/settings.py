@@ -331,6 +331,11 @@ SENTRY_TRACES_WRITE_RATE = env.float("SENTRY_TRACES_WRITE_RATE", default=0.2)
 # ... and that read (GET, HEAD, OPTIONS). Health checks are never traced.
 SENTRY_TRACES_READ_RATE = env.float("SENTRY_TRACES_READ_RATE", default=0.02)
 SENTRY_PROFILES_SAMPLE_RATE = env.float("SENTRY_PROFILES_SAMPLE_RATE", default=0.0)
+# `manage.py sentry_rules --apply`: where the alert and ownership rules go (REST API).
+SENTRY_API_URL = env.str("SENTRY_API_URL", default="https://sentry.io")
+SENTRY_ORG = env.str("SENTRY_ORG", default="")
+SENTRY_PROJECT = env.str("SENTRY_PROJECT", default="")
+SENTRY_AUTH_TOKEN = env.str("SENTRY_AUTH_TOKEN", default="")
 # Local development only: "1" (or the sidecar's URL) sends everything to a Spotlight sidecar.
 SENTRY_SPOTLIGHT = env.str("SENTRY_SPOTLIGHT", default="")
 
