@@ -531,7 +531,7 @@ def test_generation_job_transaction_spans_tags_and_user(sentry):
     _assert_absent(sentry.raw(), "gen-admin", "Zoya", "Farooqui", "zoya.f@example.edu")
 
 
-def test_infeasible_generation_groups_by_scope(sentry):
+def test_infeasible_generation_groups_by_cause(sentry):
     pytest.importorskip("timetabling.generation", reason="generation service not there yet")
     # Four theory subjects of 3 sessions for one batch but a 2x2 grid: cannot fit.
     factories.small_institution(
@@ -548,7 +548,9 @@ def test_infeasible_generation_groups_by_scope(sentry):
     assert job.status == "FAILED"
     sentry_sdk.flush()
     [failure] = [e for e in sentry.events if e.get("level") == "error"]
-    assert failure["fingerprint"] == ["timetable-infeasible", job.scope_label]
+    from timetabling.generation.telemetry import infeasibility_cause
+
+    assert failure["fingerprint"] == ["timetable-infeasible", infeasibility_cause(job.error)]
     assert failure["user"] == {"id": str(user.pk), "role": "staff"}
     assert failure["tags"]["job_id"] == str(job.pk)
 
