@@ -147,6 +147,7 @@ def init_sentry(
     traces_sample_rate: float,
     profiles_sample_rate: float,
     trace_rates: TraceRates | None = None,
+    ignored_loggers: tuple[str, ...] = SENTRY_IGNORED_LOGGERS,
     spotlight: str = "",
     **overrides: Any,
 ) -> bool:
@@ -154,7 +155,8 @@ def init_sentry(
 
     ``trace_rates`` are the sample rates by kind of work (``sih28.sentry_sampling``);
     without them every kind is sampled at ``traces_sample_rate``. A ``traces_sample_rate``
-    of 0 switches tracing off altogether (errors only). ``spotlight``
+    of 0 switches tracing off altogether (errors only). ``ignored_loggers`` make neither
+    breadcrumbs nor events. ``spotlight``
     (``SENTRY_SPOTLIGHT``: ``1`` or the sidecar's URL) also switches the SDK on without a
     DSN, for local development with the Spotlight sidecar. ``overrides`` are passed to
     ``sentry_sdk.init`` (tests use them for a recording ``transport``).
@@ -200,7 +202,7 @@ def init_sentry(
     if spotlight:
         options["spotlight"] = spotlight if "://" in spotlight else True
     options.update(overrides)
-    for name in SENTRY_IGNORED_LOGGERS:
+    for name in ignored_loggers:
         ignore_logger(name)
     sentry_sdk.init(**options)
     return True
