@@ -443,6 +443,9 @@ def test_import_csv_is_one_transaction_without_personal_data(sentry, tmp_path):
         assert op in ops, ops
     save = next(sp for sp in txn["spans"] if sp["op"] == "db.bulk_create")
     assert save["data"]["rows"] == 4
+    [done] = [e for e in sentry.events if e.get("level") == "info"]
+    assert done["message"] == "Import finished (import_csv): 4 created, 0 updated, 0 unchanged"
+    assert done["tags"]["import.origin"] == "import_csv"
     _assert_absent(
         sentry.raw(),
         "Lakshmi",
