@@ -124,8 +124,8 @@ def seed(url: str, *, faculty: int, students: int, attendance: int) -> dict[str,
         _copy(
             cur,
             "academics_room",
-            ["id", "code", "capacity", "kind", "building"],
-            ((i, f"R{i:03d}", 60, "lecture", "Main") for i in range(1, 201)),
+            ["id", "code", "capacity", "kind", "building", "features"],
+            ((i, f"R{i:03d}", 60, "lecture", "Main", "") for i in range(1, 201)),
         )
         _copy(
             cur,
@@ -156,9 +156,10 @@ def seed(url: str, *, faculty: int, students: int, attendance: int) -> dict[str,
                 "sessions_per_week",
                 "periods_per_session",
                 "min_days",
+                "room_features",
             ],
             (
-                (i, f"S{i:04d}", f"Subject {i}", i % 20 + 1, "theory", 3, 1, 3)
+                (i, f"S{i:04d}", f"Subject {i}", i % 20 + 1, "theory", 3, 1, 3, "")
                 for i in range(1, 501)
             ),
         )

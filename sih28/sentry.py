@@ -19,7 +19,7 @@ import contextlib
 import logging
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,60 +29,55 @@ from sentry_sdk.tracing import Span
 from sentry_sdk.transport import HttpTransport
 
 from sih28.scrubbing import PII_DENYLIST, SECRET_DENYLIST, scrub_data, scrub_event
+from sih28.sentry_errors import tag_error_type
+from sih28.sentry_sampling import TraceRates, make_traces_sampler
 
-#: Paths whose transactions are never sampled (load-balancer and container health checks).
-HEALTH_CHECK_PATHS = frozenset({"/healthz", "/healthz/"})
+#: Loggers whose records are neither breadcrumbs nor events: the request log line is
+#: written after the response, when nothing of the request can be reported any more.
+SENTRY_IGNORED_LOGGERS = ("sih28.requests",)
 
 
 def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    return scrub_event(event)
+    return scrub_event(tag_error_type(event, hint))
 
 
 def before_send_transaction(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     return scrub_event(event)
 
 
-def make_traces_sampler(rate: float) -> Callable[[Mapping[str, Any]], float]:
-    """Health checks are never traced; a parent's decision is kept; else ``rate``."""
-
-    def traces_sampler(sampling_context: Mapping[str, Any]) -> float:
-        environ = sampling_context.get("wsgi_environ") or {}
-        path = environ.get("PATH_INFO", "") if isinstance(environ, Mapping) else ""
-        name = (sampling_context.get("transaction_context") or {}).get("name") or ""
-        if path in HEALTH_CHECK_PATHS or name in HEALTH_CHECK_PATHS:
-            return 0.0
-        parent_sampled = sampling_context.get("parent_sampled")
-        if parent_sampled is not None:
-            return 1.0 if parent_sampled else 0.0
-        return rate
-
-    return traces_sampler
-
-
 class ResilientTransport(HttpTransport):
     """The SDK's HTTP transport with a circuit breaker: when the Sentry server cannot be
-    reached, stop trying (dropping events, counted as lost) for 5 s, doubling up to 60 s,
-    instead of retrying every envelope; so an outage of Sentry costs the app (nearly)
-    nothing. Built on sentry-sdk 2.x's ``HttpTransport`` internals (pinned version)."""
+    reached, stop trying (dropping events, counted as lost) for 5 s, doubling up to 60 s
+    while the outage lasts, instead of sending every envelope into it; so an outage of
+    Sentry costs the app (nearly) nothing. Built only on the transport's public surface:
+    ``on_dropped_event`` (told of every network failure), ``capture_envelope``,
+    ``record_lost_event`` and the ``TIMEOUT`` of one send (the SDK's 30 s is far longer
+    than a reachable Sentry ever needs)."""
 
     BACKOFF_MIN_S = 5.0
     BACKOFF_MAX_S = 60.0
+    TIMEOUT = 5
 
     def __init__(self, options: dict[str, Any]) -> None:
         super().__init__(options)
         self._down_until = 0.0
         self._backoff_s = 0.0
 
-    def _get_pool_options(self) -> dict[str, Any]:
-        import urllib3
-
-        options = super()._get_pool_options()
-        options["retries"] = urllib3.Retry(total=0, connect=0, read=0, redirect=0)
-        return options
-
     @property
     def is_down(self) -> bool:
         return time.monotonic() < self._down_until
+
+    def on_dropped_event(self, reason: str) -> None:
+        super().on_dropped_event(reason)
+        if reason != "network":
+            return
+        now = time.monotonic()
+        # Failing again soon after the last pause ended: the outage goes on, pause longer.
+        still_down = now - self._down_until < max(self._backoff_s, self.BACKOFF_MIN_S)
+        self._backoff_s = (
+            min(self.BACKOFF_MAX_S, self._backoff_s * 2) if still_down and self._backoff_s else 0
+        ) or self.BACKOFF_MIN_S
+        self._down_until = now + self._backoff_s
 
     def capture_envelope(self, envelope: Any) -> None:
         if self.is_down:
@@ -90,15 +85,6 @@ class ResilientTransport(HttpTransport):
                 self.record_lost_event("network_error", item=item)
             return
         super().capture_envelope(envelope)
-
-    def _send_request(self, *args: Any, **kwargs: Any) -> None:
-        try:
-            super()._send_request(*args, **kwargs)
-        except Exception:
-            self._backoff_s = min(self.BACKOFF_MAX_S, max(self.BACKOFF_MIN_S, self._backoff_s * 2))
-            self._down_until = time.monotonic() + self._backoff_s
-            raise
-        self._backoff_s = 0.0
 
 
 def git_release(repo: Path = Path(__file__).resolve().parent.parent) -> str | None:
@@ -119,6 +105,40 @@ def git_release(repo: Path = Path(__file__).resolve().parent.parent) -> str | No
     return f"sih28@{commit}" if out.returncode == 0 and commit else None
 
 
+def sentry_integrations(*, tracing: bool) -> list[Any]:
+    """The integrations SIH28 runs with, and nothing else (``auto_enabling_integrations``
+    is off). What each one costs a request is measured by ``benchmarks.sentry_cost``:
+
+    - Django: errors of views with the request, user and route; with tracing, one
+      transaction per request and a span per SQL query. Middleware, signal and cache spans
+      stay off. Without tracing no transaction is started for a request at all
+      (``http_methods_to_capture=()``): errors still carry the route as their transaction.
+    - Celery: task errors, traces continued from the request that queued a task, and cron
+      check-ins of the beat schedule's tasks.
+    - Logging: INFO and above as breadcrumbs, ERROR as events.
+    - Redis is left out: a span and a breadcrumb for each throttle-counter command was
+      about a third of the SDK's work on every API request; queueing a job still shows as
+      the Celery integration's ``queue.submit.celery`` span.
+    """
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import LoggingIntegration
+
+    django: dict[str, Any] = {
+        "transaction_style": "url",
+        "middleware_spans": False,
+        "signals_spans": False,
+        "cache_spans": False,
+    }
+    if not tracing:
+        django["http_methods_to_capture"] = ()
+    return [
+        DjangoIntegration(**django),
+        CeleryIntegration(propagate_traces=True, monitor_beat_tasks=True),
+        LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
+    ]
+
+
 def init_sentry(
     *,
     dsn: str,
@@ -126,23 +146,28 @@ def init_sentry(
     release: str | None,
     traces_sample_rate: float,
     profiles_sample_rate: float,
+    trace_rates: TraceRates | None = None,
+    ignored_loggers: tuple[str, ...] = SENTRY_IGNORED_LOGGERS,
     spotlight: str = "",
     **overrides: Any,
 ) -> bool:
     """Initialise the SDK once. Returns False (and does nothing) without a DSN.
 
-    ``spotlight`` (``SENTRY_SPOTLIGHT``: ``1`` or the sidecar's URL) also switches the SDK on
-    without a DSN, for local development with the Spotlight sidecar. ``overrides`` are passed
-    to ``sentry_sdk.init`` (tests use them for a recording ``transport``).
+    ``trace_rates`` are the sample rates by kind of work (``sih28.sentry_sampling``);
+    without them every kind is sampled at ``traces_sample_rate``. A ``traces_sample_rate``
+    of 0 switches tracing off altogether (errors only). ``ignored_loggers`` make neither
+    breadcrumbs nor events. ``spotlight``
+    (``SENTRY_SPOTLIGHT``: ``1`` or the sidecar's URL) also switches the SDK on without a
+    DSN, for local development with the Spotlight sidecar. ``overrides`` are passed to
+    ``sentry_sdk.init`` (tests use them for a recording ``transport``).
     """
     if not dsn and not spotlight:
         return False
     release = release or git_release()
-    from sentry_sdk.integrations.celery import CeleryIntegration
-    from sentry_sdk.integrations.django import DjangoIntegration
-    from sentry_sdk.integrations.logging import LoggingIntegration
-    from sentry_sdk.integrations.redis import RedisIntegration
+    from sentry_sdk.integrations.logging import ignore_logger
 
+    rates = trace_rates or TraceRates.uniform(traces_sample_rate)
+    tracing = traces_sample_rate > 0 and rates.any
     options: dict[str, Any] = {
         "dsn": dsn or None,
         "environment": environment,
@@ -159,19 +184,16 @@ def init_sentry(
         "before_send_transaction": before_send_transaction,
         "in_app_include": ["sih28", "academics", "timetabling", "imports"],
         "transport": ResilientTransport,
-        "integrations": [
-            # Signal spans (one per receiver of request_started/finished ...) are noise and
-            # cost every traced request; SQL, cache and Redis spans stay.
-            DjangoIntegration(transaction_style="url", signals_spans=False),
-            CeleryIntegration(propagate_traces=True, monitor_beat_tasks=True),
-            RedisIntegration(),
-            LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
-        ],
+        # Only the integrations below (and the SDK's defaults: logging, dedupe, excepthook,
+        # threading, modules, stdlib, argv, atexit); none switched on because a package
+        # happens to be installed.
+        "auto_enabling_integrations": False,
+        "integrations": sentry_integrations(tracing=tracing),
     }
-    if traces_sample_rate > 0:
-        # With a rate of 0 tracing stays off altogether: a sampler, even one that always
-        # says no, makes the SDK build (unsampled) transactions and spans for every request.
-        options["traces_sampler"] = make_traces_sampler(traces_sample_rate)
+    if tracing:
+        # With tracing off no sampler is set: a sampler, even one that always says no,
+        # makes the SDK build (unsampled) transactions and spans for every request.
+        options["traces_sampler"] = make_traces_sampler(rates)
     if profiles_sample_rate > 0:
         # Continuous profiling while a sampled transaction runs (transaction-based
         # ``profiles_sample_rate`` is deprecated in sentry-sdk 2.x).
@@ -180,6 +202,8 @@ def init_sentry(
     if spotlight:
         options["spotlight"] = spotlight if "://" in spotlight else True
     options.update(overrides)
+    for name in ignored_loggers:
+        ignore_logger(name)
     sentry_sdk.init(**options)
     return True
 

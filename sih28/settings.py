@@ -322,8 +322,21 @@ SENTRY_DSN = env.str("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
 # Empty: ``init_sentry`` names the release after the git commit, only when Sentry is on.
 SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+# Tracing by kind of work (see sih28/sentry_sampling.py). SENTRY_TRACES_SAMPLE_RATE is the
+# rate of commands, beat tasks and anything else; 0 switches tracing off (errors only).
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.2)
+# Generation jobs and imports, and the requests that start them.
+SENTRY_TRACES_GENERATION_RATE = env.float("SENTRY_TRACES_GENERATION_RATE", default=1.0)
+# API and page requests that write (POST, PUT, PATCH, DELETE) ...
+SENTRY_TRACES_WRITE_RATE = env.float("SENTRY_TRACES_WRITE_RATE", default=0.2)
+# ... and that read (GET, HEAD, OPTIONS). Health checks are never traced.
+SENTRY_TRACES_READ_RATE = env.float("SENTRY_TRACES_READ_RATE", default=0.02)
 SENTRY_PROFILES_SAMPLE_RATE = env.float("SENTRY_PROFILES_SAMPLE_RATE", default=0.0)
+# `manage.py sentry_rules --apply`: where the alert and ownership rules go (REST API).
+SENTRY_API_URL = env.str("SENTRY_API_URL", default="https://sentry.io")
+SENTRY_ORG = env.str("SENTRY_ORG", default="")
+SENTRY_PROJECT = env.str("SENTRY_PROJECT", default="")
+SENTRY_AUTH_TOKEN = env.str("SENTRY_AUTH_TOKEN", default="")
 # Local development only: "1" (or the sidecar's URL) sends everything to a Spotlight sidecar.
 SENTRY_SPOTLIGHT = env.str("SENTRY_SPOTLIGHT", default="")
 
@@ -348,12 +361,19 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 from sih28.sentry import init_sentry  # noqa: E402
+from sih28.sentry_sampling import TraceRates  # noqa: E402
 
 init_sentry(
     dsn=SENTRY_DSN,
     environment=SENTRY_ENVIRONMENT,
     release=SENTRY_RELEASE or None,
     traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    trace_rates=TraceRates(
+        generation=SENTRY_TRACES_GENERATION_RATE,
+        writes=SENTRY_TRACES_WRITE_RATE,
+        reads=SENTRY_TRACES_READ_RATE,
+        other=SENTRY_TRACES_SAMPLE_RATE,
+    ),
     profiles_sample_rate=SENTRY_PROFILES_SAMPLE_RATE,
     spotlight=SENTRY_SPOTLIGHT,
 )

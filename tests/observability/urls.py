@@ -25,4 +25,19 @@ class FailingView(APIView):
         raise BoomError(f"boom for {email} with password={password} ({api_token[:3]})")
 
 
-urlpatterns = [path("api/_boom/", FailingView.as_view()), *urlpatterns]
+class FailingQueryView(APIView):
+    """A query the database refuses (a programming error, not an outage)."""
+
+    def get(self, request: Request) -> Response:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM academics_department")
+        return Response({})
+
+
+urlpatterns = [
+    path("api/_boom/", FailingView.as_view()),
+    path("api/_boom_db/", FailingQueryView.as_view()),
+    *urlpatterns,
+]

@@ -35,6 +35,7 @@ from timetabling.generation.lease import (
 from timetabling.generation.metrics import JobMetrics, PenaltyCount
 from timetabling.generation.params import JobParams
 from timetabling.generation.problem import GenerationInput, generation_problem_build, name_rooms
+from timetabling.generation.telemetry import generation_report, infeasibility_cause
 from timetabling.models import GenerationJob, TimetableSlot
 
 logger = logging.getLogger(__name__)
@@ -165,6 +166,7 @@ def _run(lease: Lease, on_progress: ProgressCallback | None, root: Any) -> Gener
             raise Lost() from refused
         span.set_data("rows", metrics.slots)
     root.set_data("hard_violations", evaluation.hard_total)
+    generation_report(root, metrics, variants=1)
     sentry_sdk.capture_message(
         f"Timetable generated for {scope}: {len(result.sessions)} sessions, "
         f"{evaluation.hard_total} hard violations, soft penalty {evaluation.soft_total}",
@@ -287,15 +289,22 @@ def _fail(lease: Lease, error: str, *, infeasible: bool = False) -> GenerationJo
         raise Lost() from refused
     scope = job.scope_label
     first_line = error.splitlines()[0]
+    span = sentry_sdk.get_current_span()
+    if span is not None:
+        generation_report(span, None, variants=0)
     if infeasible:
+        # One issue per cause (whatever batch or teacher it names), tagged for its owners.
         sentry_sdk.capture_message(
             f"Timetable generation failed for {scope}: {first_line}",
             level="error",
-            fingerprint=["timetable-infeasible", scope],
+            fingerprint=["timetable-infeasible", infeasibility_cause(error)],
+            tags={"error.type": "optimizer", "infeasible.cause": infeasibility_cause(error)},
         )
     else:
         sentry_sdk.capture_message(
-            f"Timetable generation failed for {scope}: {first_line}", level="error"
+            f"Timetable generation failed for {scope}: {first_line}",
+            level="error",
+            tags={"error.type": "optimizer"},
         )
     return GenerationJob.objects.get(pk=job.pk)
 
