@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from timetabling import console, console_edit
+from timetabling import console, console_edit, console_leave
 
 urlpatterns = [
     path("", console.dashboard_page, name="office-dashboard"),
@@ -11,4 +11,6 @@ urlpatterns = [
     path("jobs/<int:job_id>/progress/", console.job_progress, name="office-job-progress"),
     path("jobs/<int:job_id>/cancel/", console.job_cancel, name="office-job-cancel"),
     path("slots/<int:slot_id>/move/", console_edit.move_page, name="office-move"),
+    path("leave/", console_leave.leave_page, name="office-leave"),
+    path("leave/<int:leave_id>/", console_leave.leave_detail, name="office-leave-detail"),
 ]
