@@ -1,15 +1,18 @@
 """The timetable office's day in a real browser, step by step, asserting what the page shows:
 import with one bad file then fixed, generate and watch the progress, open the result,
 submit it, approve and publish it as another user, then move a session: a clash refused, a
-clean move applied (into a new draft, since the timetable is published) and pinned."""
+clean move applied (into a new draft, since the timetable is published) and pinned; then
+record a teacher's leave and accept a substitute."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE, sign_in
@@ -138,6 +141,21 @@ def test_the_office_day(page, shot, staff, record_property):
     assert (DAYS[moved.day], str(moved.period)) == place
     assert page.locator("td", has_text="Pinned").count() == 1
     shot(page, "moved-and-pinned")
+
+    # leave: F001 (who teaches CS301 three times a week) is away next week
+    monday = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
+    page.get_by_role("link", name="Leave").click()
+    page.get_by_label("Teacher").select_option("F001")
+    page.get_by_label("First day").fill(monday.isoformat())
+    page.get_by_label("Last day").fill((monday + dt.timedelta(days=4)).isoformat())
+    page.get_by_label("Reason").fill("conference")
+    page.get_by_role("button", name="Record the leave").click()
+    assert page.locator("#open-count").inner_text() == "3"
+    shot(page, "leave-proposals")
+    page.get_by_role("button", name=re.compile(r"^Accept F002 for CS301")).first.click()
+    assert page.locator("#open-count").inner_text() == "2"
+    assert page.get_by_text("Covered.").count() == 1
+    shot(page, "substitute-accepted")
     connections.close_all()
 
 
