@@ -4,6 +4,7 @@ result. The same services as the API and ``generate_timetable`` do the work."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -11,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from academics.models import Batch, Department, Room, TimeSlot
@@ -18,9 +20,12 @@ from sih28.console import office_required
 from sih28.errors import ApplicationError
 from timetabling import dashboard, selectors
 from timetabling.generation import JobMetrics, generation_job_cancel, generation_job_create
+from timetabling.generation.variants import MAX_VARIANTS
+from timetabling.leave import services as leave_services
 from timetabling.models import ACTIVE_STATUSES, GenerationJob
 
 RECENT_JOBS = 10
+GAPS_AHEAD = dt.timedelta(days=13)  # the dashboard's open leave gaps: the next two weeks
 
 
 class PenaltyRow(NamedTuple):
@@ -69,6 +74,15 @@ class GenerateForm(forms.Form):
         initial=60,
         help_text="The solver stops here and keeps the best timetable it found.",
     )
+    variants = forms.IntegerField(
+        required=False,
+        label="Variants",
+        min_value=1,
+        max_value=MAX_VARIANTS,
+        initial=1,
+        help_text=f"Up to {MAX_VARIANTS} timetables made with different weightings, to compare "
+        "side by side before one goes for review.",
+    )
     stay_close = forms.BooleanField(
         required=False,
         label="Stay close to the published timetable",
@@ -109,6 +123,7 @@ def generate_page(request: HttpRequest) -> HttpResponse:
                     batch=data["batch"] or None,
                     time_limit_s=data["time_limit_s"],
                     stay_close=data["stay_close"],
+                    variants=data["variants"] or 1,
                     background=True,
                 )
             except ApplicationError as exc:
@@ -171,5 +186,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "heat": dashboard.room_heat_map(rows, rooms, cells),
         "load": dashboard.load_chart(selectors.teaching_loads()),
         "sessions": sum(row.primary for row in rows),
+        "open_gaps": leave_services.uncovered_gaps(
+            start=timezone.localdate(), end=timezone.localdate() + GAPS_AHEAD
+        ),
     }
     return render(request, "timetabling/console_dashboard.html", context)

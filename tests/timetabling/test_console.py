@@ -93,3 +93,19 @@ def test_console_pages_read_a_few_queries(office, django_assert_max_num_queries)
     for url in ("/office/generate/", f"/office/jobs/{job.pk}/", f"/office/jobs/{job.pk}/progress/"):
         with django_assert_max_num_queries(8):
             assert office.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_asking_for_variants_makes_sibling_jobs_to_compare(office):
+    _load_tiny()
+    response = office.post(
+        "/office/generate/", {"time_limit_s": 5, "department": "CSE", "variants": 3}
+    )
+    assert response.status_code == 302
+    jobs = list(GenerationJob.objects.order_by("pk"))
+    assert len(jobs) == 3 and len({j.variant_group for j in jobs}) == 1
+    assert [j.variant_label for j in jobs] == ["balanced", "compact", "teachers"]
+    assert response["Location"] == f"/office/jobs/{jobs[0].pk}/"
+    too_many = office.post("/office/generate/", {"time_limit_s": 5, "variants": 6})
+    assert too_many.status_code == 400
+    assert too_many.context["form"].errors["variants"]

@@ -67,7 +67,7 @@ def test_the_dashboard_shows_the_published_week_in_a_few_queries(
     job = factories.GenerationJobFactory(published_at="2026-12-01T09:00:00Z")
     for day in range(3):
         factories.TimetableSlotFactory(job=job, day=day, period=1)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(16):  # the leave calendar reads its tables once
         page = client.get("/office/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -77,7 +77,7 @@ def test_the_dashboard_shows_the_published_week_in_a_few_queries(
     for day in range(5):
         for period in range(1, 5):
             factories.TimetableSlotFactory(job=many, day=day, period=period)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(16):  # the leave calendar reads its tables once
         assert client.get("/office/").status_code == 200
 
 
@@ -85,3 +85,25 @@ def test_the_dashboard_shows_the_published_week_in_a_few_queries(
 def test_with_nothing_published_the_dashboard_says_what_to_do(client, staff_user):
     client.force_login(staff_user)
     assert "Nothing is published yet" in client.get("/office/").content.decode()
+
+
+def test_the_dashboard_counts_the_sessions_a_leave_leaves_without_cover(client, staff_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from timetabling.models import FacultyLeave
+
+    client.force_login(staff_user)
+    job = factories.GenerationJobFactory(published_at="2026-12-01T09:00:00Z")
+    slot = factories.TimetableSlotFactory(job=job, day=0, period=1)
+    today = timezone.localdate()
+    monday = today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
+    FacultyLeave.objects.create(faculty=slot.faculty, start=monday, end=monday)
+    page = client.get("/office/").content.decode()
+    assert '<strong id="open-gaps-count">1</strong> session without cover' in page
+
+
+test_the_dashboard_counts_the_sessions_a_leave_leaves_without_cover = pytest.mark.django_db(
+    test_the_dashboard_counts_the_sessions_a_leave_leaves_without_cover
+)
