@@ -42,6 +42,7 @@ from .anneal_kernel import (
     anneal_chunk,
     class_cost,
     occupy,
+    teacher_total,
 )
 from .clock import Clock
 from .domain import Prepared, prepare
@@ -86,7 +87,7 @@ class Chain:
             room_occ=a.fixed_r.copy(),
             owner=np.full((R, T), -1, dtype=np.int64),
             class_day=np.zeros((C, a.days), dtype=np.int64),
-            class_agg=np.zeros((C, 4), dtype=np.int64),
+            class_agg=np.zeros((C, 5), dtype=np.int64),
             class_room=np.zeros((C, R), dtype=np.int64),
             class_start=np.zeros((C, T), dtype=np.int64),
         )
@@ -129,7 +130,8 @@ class Chain:
         soft += int((static.bshape[days[None, :], state.ent_mask] * static.real[:, None]).sum())
         soft += int(static.fshape[days[None, :], state.fac_mask].sum())
         load = int(np.maximum(0, state.fac_day - static.max_day[:, None]).sum())
-        return soft, load
+        t_soft, t_hard = teacher_total(static, state.fac_mask)
+        return soft + int(t_soft), load + int(t_hard)
 
     def run(
         self, iters: int, t_hi: float, t_lo: float, p_swap: float, p_room: float,
@@ -241,7 +243,7 @@ def anneal(
     if pool[0].best.hard:
         raise ValueError(
             f"the annealer needs a timetable without hard violations to start from; this one "
-            f"has {pool[0].best.hard} (clashes or faculty day loads)"
+            f"has {pool[0].best.hard} (clashes, faculty day loads or periods in a row)"
         )
     best_soft = pool[0].best.soft
     begin = clock.now()

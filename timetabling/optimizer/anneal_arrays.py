@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from .domain import Prepared, room_fits
+from .teacher_rules import scoped_teachers
 
 MAX_PERIODS_PER_DAY = 16  # the day-shape tables have 2**periods entries per day
 
@@ -122,6 +123,18 @@ class Static(NamedTuple):
     w_room_change: int  # weight of a class's room beyond its first
     w_previous: int  # weight of a previous session not kept (0 without a previous timetable)
     sess_class: np.ndarray  # per session: its class
+    # previous_distance counts rooms too: the previous session's room per [class, slot]
+    prev_room: np.ndarray  # [class, slot] room index of the previous session there, or -1
+    # the teacher rules (see teacher_rules.py); per faculty index, off for other teachers
+    consec: np.ndarray  # [day, period] 1 when period+1 directly follows period
+    day_exists: np.ndarray  # per day: existing periods as a bit mask
+    t_run: np.ndarray  # per faculty: max_consecutive, or -1 (no limit)
+    t_gaps: np.ndarray  # per faculty: max_gaps_per_day, or -1 (not counted)
+    t_avoid: np.ndarray  # [faculty, day] avoided periods as a bit mask
+    t_outside: np.ndarray  # [faculty, day] periods outside a non-empty prefer set, bit mask
+    w_fgap: int  # weight of an idle period of a teacher beyond max_gaps_per_day
+    w_favoid: int  # weight of a period taught in an avoided period
+    w_fprefer: int  # weight of a period taught outside the preferred ones
 
 
 @dataclass(frozen=True)
@@ -227,6 +240,15 @@ def build_arrays(prep: Prepared) -> Arrays:
     fixed_b = occupancy(prep.fixed.batch, batch_index, pseudo)
     fixed_f = occupancy(prep.fixed.faculty, fidx, F)
     fixed_r = occupancy(prep.fixed.room, room_index, R)
+    teacher = _teacher_arrays(prep, F)
+    prev_room = np.full((C, T), -1, dtype=np.int64)
+    for old in problem.previous:
+        at_class = class_index.get(old.class_id)
+        at_room = room_index.get(old.room)
+        if at_class is not None and at_room is not None and g.exists(old.day, old.period):
+            slot = old.day * P + old.period
+            if prev_room[at_class, slot] < 0:
+                prev_room[at_class, slot] = at_room
     static = Static(
         periods=P,
         length=length,
@@ -252,6 +274,16 @@ def build_arrays(prep: Prepared) -> Arrays:
         w_room_change=w.room_change,
         w_previous=w.previous_distance if problem.previous else 0,
         sess_class=sess_class,
+        prev_room=prev_room,
+        consec=teacher.consec,
+        day_exists=teacher.day_exists,
+        t_run=teacher.run,
+        t_gaps=teacher.gaps,
+        t_avoid=teacher.avoid,
+        t_outside=teacher.outside,
+        w_fgap=w.faculty_gap,
+        w_favoid=w.faculty_avoid,
+        w_fprefer=w.faculty_prefer,
     )
     return Arrays(
         static=static,
@@ -261,3 +293,42 @@ def build_arrays(prep: Prepared) -> Arrays:
         fixed_f=fixed_f,
         fixed_r=fixed_r,
     )
+
+
+class TeacherArrays(NamedTuple):
+    consec: np.ndarray
+    day_exists: np.ndarray
+    run: np.ndarray
+    gaps: np.ndarray
+    avoid: np.ndarray
+    outside: np.ndarray
+
+
+def _teacher_arrays(prep: Prepared, n_faculty: int) -> TeacherArrays:
+    """The teacher rules as arrays, for the teachers of the problem's classes only."""
+    problem = prep.problem
+    g = problem.grid
+    P = g.periods_per_day
+    consec = np.array(
+        [[g.consecutive(d, p) for p in range(P)] for d in range(g.days)], dtype=np.int64
+    ).reshape(g.days, P)
+    day_exists = np.array(
+        [sum(1 << p for p in range(P) if g.exists(d, p)) for d in range(g.days)], dtype=np.int64
+    )
+    run = np.full(n_faculty, -1, dtype=np.int64)
+    gaps = np.full(n_faculty, -1, dtype=np.int64)
+    avoid = np.zeros((n_faculty, g.days), dtype=np.int64)
+    outside = np.zeros((n_faculty, g.days), dtype=np.int64)
+    for fac in scoped_teachers(problem):
+        fi = prep.faculty_index[fac.id]
+        if fac.max_consecutive is not None:
+            run[fi] = max(0, fac.max_consecutive)
+        if fac.max_gaps_per_day is not None:
+            gaps[fi] = fac.max_gaps_per_day
+        for d in range(g.days):
+            for p in range(P):
+                if (d, p) in fac.avoid:
+                    avoid[fi, d] |= 1 << p
+                if fac.prefer and (d, p) not in fac.prefer:
+                    outside[fi, d] |= 1 << p
+    return TeacherArrays(consec, day_exists, run, gaps, avoid, outside)

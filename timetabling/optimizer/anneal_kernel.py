@@ -26,6 +26,7 @@ DAYS_USED = 0  # days with at least one session
 SAME_DAY = 1  # sessions beyond the first on their day, summed over days
 ROOMS_USED = 2  # distinct rooms
 PREV_KEPT = 3  # sessions starting where the previous timetable had one
+ROOM_KEPT = 4  # sessions starting where the previous timetable had one, in its room
 
 # Columns of ``Work.tot``, the chain's score:
 HARD = 0  # hard violations now
@@ -51,7 +52,7 @@ class State(NamedTuple):
     room_occ: np.ndarray  # [room, slot] sessions there
     owner: np.ndarray  # [room, slot] the session starting there, or -1
     class_day: np.ndarray  # [class, day] sessions
-    class_agg: np.ndarray  # [class, DAYS_USED | SAME_DAY | ROOMS_USED | PREV_KEPT]
+    class_agg: np.ndarray  # [class, DAYS_USED | SAME_DAY | ROOMS_USED | PREV_KEPT | ROOM_KEPT]
     class_room: np.ndarray  # [class, room] sessions
     class_start: np.ndarray  # [class, slot] sessions starting there
 
@@ -154,6 +155,8 @@ def occupy(s, t, r, sign, static, state):
         cagg[c, PREV_KEPT] += 1
     elif sign < 0 and n <= prev[c, t]:
         cagg[c, PREV_KEPT] -= 1
+    if static.prev_room[c, t] == r:
+        cagg[c, ROOM_KEPT] += sign
     if sign > 0:
         st[s] = t
         rm[s] = r
@@ -166,15 +169,75 @@ def occupy(s, t, r, sign, static, state):
 @njit(cache=True, nogil=True, inline="always")
 def class_cost(c, static, cagg):
     """Weighted soft cost of class ``c`` alone: days short of min_days, sessions sharing a
-    day, rooms beyond the first, previous sessions not kept."""
+    day, rooms beyond the first, previous sessions not kept at their start and room."""
     short = max(0, static.min_days[c] - cagg[c, DAYS_USED])
     rooms = max(0, cagg[c, ROOMS_USED] - 1)
     return (
         static.w_min_days * short
         + static.w_same_day * cagg[c, SAME_DAY]
         + static.w_room_change * rooms
-        + static.w_previous * (static.prev_total[c] - cagg[c, PREV_KEPT])
+        + static.w_previous * (static.prev_total[c] - cagg[c, ROOM_KEPT])
     )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _bits(x):
+    n = 0
+    while x:
+        x &= x - 1
+        n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def teacher_day(f, d, mask, static):
+    """(weighted soft cost, hard violations) of faculty index ``f``'s day ``d`` with busy
+    periods ``mask``, under the teacher rules of :mod:`.teacher_rules`."""
+    if mask == 0:
+        return 0, 0
+    P = static.periods
+    hard = 0
+    m = static.t_run[f]
+    if m >= 0:
+        run = 0
+        for p in range(P):
+            if (mask >> p) & 1:
+                if run > 0 and static.consec[d, p - 1]:
+                    run += 1
+                else:
+                    run = 1
+                if run > m:
+                    hard += 1
+            else:
+                run = 0
+    soft = static.w_favoid * _bits(mask & static.t_avoid[f, d])
+    soft += static.w_fprefer * _bits(mask & static.t_outside[f, d])
+    limit = static.t_gaps[f]
+    if limit >= 0 and static.w_fgap:
+        first = -1
+        last = -1
+        for p in range(P):
+            if (mask >> p) & 1:
+                if first < 0:
+                    first = p
+                last = p
+        between = ((1 << last) - 1) & ~((1 << (first + 1)) - 1)
+        idle = _bits(between & static.day_exists[d] & ~mask)
+        soft += static.w_fgap * max(0, idle - limit)
+    return soft, hard
+
+
+@njit(cache=True, nogil=True)
+def teacher_total(static, fac_mask):
+    """(weighted soft cost, hard violations) of every teacher's every day."""
+    soft = 0
+    hard = 0
+    for f in range(fac_mask.shape[0]):
+        for d in range(fac_mask.shape[1]):
+            s, h = teacher_day(f, d, fac_mask[f, d], static)
+            soft += s
+            hard += h
+    return soft, hard
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -193,6 +256,9 @@ def _days_cost(n_b, aff_b, n_f, aff_f, static, state):
         d = aff_f[i, DAY]
         soft += fshape[d, fmask[f, d]]
         load += max(0, fday[f, d] - max_day[f])
+        t_soft, t_hard = teacher_day(f, d, fmask[f, d], static)
+        soft += t_soft
+        load += t_hard
     return soft, load
 
 
@@ -295,6 +361,9 @@ def _pick_room(c, t, r_old, static, state):
     room that adds least (room change, overflow); the old one when none is free."""
     rooms_ptr, rooms, overflow = static.rooms_ptr, static.rooms, static.overflow
     rocc, croom = state.room_occ, state.class_room
+    r_prev = static.prev_room[c, t]
+    if r_prev >= 0 and r_prev != r_old and rocc[r_prev, t] == 0 and static.room_ok[c, r_prev]:
+        return r_prev  # back where the previous timetable had it
     if rocc[r_old, t] == 0:
         return r_old
     best = r_old
