@@ -8,7 +8,7 @@ sessions moved to another day or period, those kept at their time but moved to a
 room, and their share of all published sessions (counted from the saved slots: one
 session per class, so the rows of a combined class's partner batches count once).
 
-    python -m benchmarks.minimal_change [--time-limit 60] [--regen-time-limit 30] [--workers 1]
+    python -m benchmarks.minimal_change [--time-limit 60] [--regen-time-limit 30] [--workers 2]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--time-limit", type=int, default=60)
     parser.add_argument("--regen-time-limit", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--database-url", default="", help="default: a scratch SQLite file in a temporary directory"

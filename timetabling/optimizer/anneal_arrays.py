@@ -132,6 +132,7 @@ class Static(NamedTuple):
     t_gaps: np.ndarray  # per faculty: max_gaps_per_day, or -1 (not counted)
     t_avoid: np.ndarray  # [faculty, day] avoided periods as a bit mask
     t_outside: np.ndarray  # [faculty, day] periods outside a non-empty prefer set, bit mask
+    t_fixed: np.ndarray  # [faculty, day] periods taught in fixed sessions, bit mask
     w_fgap: int  # weight of an idle period of a teacher beyond max_gaps_per_day
     w_favoid: int  # weight of a period taught in an avoided period
     w_fprefer: int  # weight of a period taught outside the preferred ones
@@ -281,6 +282,7 @@ def build_arrays(prep: Prepared) -> Arrays:
         t_gaps=teacher.gaps,
         t_avoid=teacher.avoid,
         t_outside=teacher.outside,
+        t_fixed=_masks_of(fixed_f, g.days, P),
         w_fgap=w.faculty_gap,
         w_favoid=w.faculty_avoid,
         w_fprefer=w.faculty_prefer,
@@ -332,3 +334,10 @@ def _teacher_arrays(prep: Prepared, n_faculty: int) -> TeacherArrays:
                 if fac.prefer and (d, p) not in fac.prefer:
                     outside[fi, d] |= 1 << p
     return TeacherArrays(consec, day_exists, run, gaps, avoid, outside)
+
+
+def _masks_of(occ: np.ndarray, days: int, periods: int) -> np.ndarray:
+    """[row, day] bit masks of the periods where ``occ`` ([row, slot]) is positive."""
+    busy = (occ.reshape(occ.shape[0], days, periods) > 0).astype(np.int64)
+    masks: np.ndarray = (busy << np.arange(periods, dtype=np.int64)).sum(axis=2)
+    return masks

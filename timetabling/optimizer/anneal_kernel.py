@@ -199,17 +199,22 @@ def teacher_day(f, d, mask, static):
     hard = 0
     m = static.t_run[f]
     if m >= 0:
+        fixed = static.t_fixed[f, d]
         run = 0
+        fixed_run = 0  # a window of fixed sessions alone is not counted
         for p in range(P):
             if (mask >> p) & 1:
-                if run > 0 and static.consec[d, p - 1]:
-                    run += 1
+                follows = run > 0 and static.consec[d, p - 1]
+                run = run + 1 if follows else 1
+                if (fixed >> p) & 1:
+                    fixed_run = fixed_run + 1 if follows and fixed_run > 0 else 1
                 else:
-                    run = 1
-                if run > m:
+                    fixed_run = 0
+                if run > m and fixed_run <= m:
                     hard += 1
             else:
                 run = 0
+                fixed_run = 0
     soft = static.w_favoid * _bits(mask & static.t_avoid[f, d])
     soft += static.w_fprefer * _bits(mask & static.t_outside[f, d])
     limit = static.t_gaps[f]

@@ -209,7 +209,7 @@ def evaluate(problem: Problem, sessions: Iterable[Session]) -> Evaluation:
             hard["faculty_week_load"] += week - f.max_periods_per_week
 
     counts = _soft_counts(problem, per_class, batch_occ, fac_occ)
-    teachers = _teacher_counts(problem, fac_occ, hard, counts)
+    teachers = _teacher_counts(problem, fac_occ, fixed.faculty, hard, counts)
     w = problem.weights
     penalties = tuple(
         Penalty(name, counts[name], getattr(w, name))
@@ -224,6 +224,7 @@ def evaluate(problem: Problem, sessions: Iterable[Session]) -> Evaluation:
 def _teacher_counts(
     problem: Problem,
     fac_occ: Counter[tuple[int, int, int]],
+    fixed_occ: Counter[tuple[int, int, int]],
     hard: Counter[str],
     counts: dict[str, int],
 ) -> tuple[TeacherPenalties, ...]:
@@ -235,7 +236,8 @@ def _teacher_counts(
         gap = avoid = prefer = 0
         for d in range(g.days):
             busy = {p for p in range(g.periods_per_day) if fac_occ[(fac.id, d, p)]}
-            day = teacher_day(g, fac, d, busy)
+            fixed = {p for p in busy if fixed_occ[(fac.id, d, p)]}
+            day = teacher_day(g, fac, d, busy, fixed)
             hard["faculty_consecutive"] += day.consecutive
             gap += day.gap
             avoid += day.avoid

@@ -5,7 +5,8 @@ The definitions, shared with the evaluator (:func:`teacher_day`) and the anneale
 
 - ``faculty_consecutive`` (hard, ``Faculty.max_consecutive`` = m): every window of m + 1
   consecutive periods of one day (a break in the grid ends a run) in which the teacher
-  teaches throughout is one violation. Fixed sessions count as teaching.
+  teaches throughout is one violation. Fixed sessions count as teaching, but a window of
+  fixed sessions alone is not counted (no timetable could change it).
 - ``faculty_gap`` (``Faculty.max_gaps_per_day`` = g; None: not counted): per teacher and
   day, the existing periods between their first and last teaching period in which they do
   not teach, beyond g.
@@ -38,19 +39,26 @@ class TeacherDay:
     prefer: int = 0
 
 
-def teacher_day(grid: TimeGrid, fac: Faculty, day: int, busy: set[int]) -> TeacherDay:
-    """Counts of one teacher's day, given the periods they teach in (fixed ones included)."""
+def teacher_day(
+    grid: TimeGrid, fac: Faculty, day: int, busy: set[int], fixed: set[int] | None = None
+) -> TeacherDay:
+    """Counts of one teacher's day, given the periods they teach in (``busy``, fixed ones
+    included) and those of them taught in fixed sessions (``fixed``)."""
     if not busy:
         return TeacherDay()
+    fixed = fixed or set()
     consecutive = 0
     if fac.max_consecutive is not None:
         run = 0
+        fixed_run = 0  # a window of fixed sessions alone is the data's, not the timetable's
         for p in range(grid.periods_per_day):
             if p not in busy:
-                run = 0
+                run = fixed_run = 0
                 continue
-            run = run + 1 if run > 0 and grid.consecutive(day, p - 1) else 1
-            consecutive += run > fac.max_consecutive
+            follows = grid.consecutive(day, p - 1) if p > 0 else False
+            run = run + 1 if run > 0 and follows else 1
+            fixed_run = (fixed_run + 1 if fixed_run > 0 and follows else 1) if p in fixed else 0
+            consecutive += run > fac.max_consecutive and fixed_run <= fac.max_consecutive
     gap = 0
     if fac.max_gaps_per_day is not None:
         idle = sum(

@@ -223,3 +223,23 @@ def test_per_teacher_report_lists_worst_first(build, mk):
     ev = evaluate(p, sessions)
     assert ev.teachers == (TeacherPenalties(3, avoid=2), TeacherPenalties(4, prefer=1))
     assert ev.penalty("faculty_avoid") == 2 and ev.penalty("faculty_prefer") == 1
+
+
+def test_fixed_sessions_alone_beyond_the_limit_are_not_the_timetables_fault(build, mk):
+    # the teacher's published 2-period session already exceeds their new limit of 1
+    p = build(
+        [mk(1, faculty=3, batches=(1,))],
+        periods=4,
+        faculty=[Faculty(3, max_consecutive=1)],
+        fixed=(FixedSession(0, 0, 2, 3, None),),
+        weights=PULL,
+        previous=(Session(1, 0, 2, 1),),
+    )
+    res = solve(p, FAST)
+    assert [s.period for s in res.sessions] == [3]  # period 2 would extend the run
+    assert evaluate(p, res.sessions).hard_total == 0
+    assert evaluate(p, [Session(1, 0, 2, 1)]).hard["faculty_consecutive"] == 1
+    chain = anneal.Chain(anneal.build_arrays(prepare(p)), [(0, 0, 3, 0)], 1, 20)
+    assert chain.score.hard == 0
+    chain = anneal.Chain(anneal.build_arrays(prepare(p)), [(0, 0, 2, 0)], 1, 20)
+    assert chain.score.hard == 1
