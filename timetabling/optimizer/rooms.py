@@ -109,22 +109,24 @@ def penalty_room_capacity(rm: RoomModel) -> None:
     rm.terms.append(Term("room_capacity", w, sum(counts)))
 
 
-def greedy_rooms(rm: RoomModel, present: list[int]) -> dict[int, int]:
+def greedy_rooms(rm: RoomModel, present: list[int], keep_previous: bool = True) -> dict[int, int]:
     """A quick room assignment for the present candidates (a hint and a fallback).
 
     Sessions in time order, and within one start those of ``Problem.previous`` first, then
     by decreasing size. A session that starts where the previous timetable had it takes
     its previous room if that is free; else each takes the room its class already uses
     most if that room is free and seats everyone, else the smallest free room that seats
-    everyone, else the largest free room. Without a previous timetable, for single-period
-    sessions this reaches the minimum overflow of every period: any room that seats the
-    current session also seats every later (smaller) one of that period.
+    everyone, else the largest free room. With ``keep_previous`` False (previous rooms
+    taken first can leave a larger session of their period without a room) or without a
+    previous timetable, for single-period sessions this reaches the minimum overflow of
+    every period: any room that seats the current session also seats every later
+    (smaller) one of that period.
     """
     problem = rm.prep.problem
     taken: set[tuple[int, int, int]] = set()
     out: dict[int, int] = {}
     used: dict[int, Counter[int]] = {}
-    prev = previous_rooms(rm.prep, rm.candidates)
+    prev = previous_rooms(rm.prep, rm.candidates) if keep_previous else {}
 
     def cells(k: int) -> list[tuple[int, int]]:
         c = rm.candidates[k]

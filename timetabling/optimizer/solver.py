@@ -213,6 +213,10 @@ def _assign_rooms(
     cands = [Candidate(ci, d, s, 1) for ci, d, s in chosen]
     rm = build_room_model(prep, cands)
     assignment = greedy_rooms(rm, list(range(len(cands))))
+    if len(assignment) < len(cands) and problem.previous:
+        # previous rooms first left a session without a room: sizes first, then the
+        # improvement pass brings sessions back to their previous rooms where it can
+        assignment = greedy_rooms(rm, list(range(len(cands))), keep_previous=False)
     complete = len(assignment) == len(cands)
     if complete:
         assignment = improve_rooms(rm, assignment, deadline=clock.wall_deadline())

@@ -94,3 +94,21 @@ def test_annealer_moves_a_session_back_to_its_previous_room(build, mk):
     chain.run(2000, 0.5, 0.05, anneal.P_SWAP, anneal.P_ROOM, anneal.P_KEMPE)
     assert chain.best == (0, 0)
     assert sorted(chain.best_sessions()) == [(0, 0, 0, 1), (1, 0, 1, 0)]
+
+
+def test_a_previous_room_gives_way_to_a_session_that_needs_it(build, mk):
+    # class 1 (20 students) was in the big room at (0, 0); class 2 (80 students) must now
+    # meet then too, and only the big room seats it
+    p = build(
+        [mk(1, batches=(1,), size=20), mk(2, batches=(2,), size=80)],
+        periods=1,
+        rooms=ROOMS,
+        weights=replace(ZERO, previous_distance=1),
+        previous=(Session(1, 0, 0, 2),),
+    )
+    rm = build_room_model(prepare(p), [Candidate(0, 0, 0, 1), Candidate(1, 0, 0, 1)])
+    assert greedy_rooms(rm, [0, 1]) == {0: 1}  # previous room first: class 2 is left out
+    assert greedy_rooms(rm, [0, 1], keep_previous=False) == {0: 0, 1: 1}
+    res = solve(p, FAST)
+    assert set(res.sessions) == {Session(1, 0, 0, 1), Session(2, 0, 0, 2)}
+    assert moved_counts(p.previous, res.sessions) == MovedCounts(0, 1, 1)
