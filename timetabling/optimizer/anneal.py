@@ -42,7 +42,6 @@ from .anneal_kernel import (
     anneal_chunk,
     class_cost,
     occupy,
-    teacher_total,
 )
 from .clock import Clock
 from .domain import Prepared, prepare
@@ -128,10 +127,11 @@ class Chain:
         soft += int(static.overflow[static.sess_class, self.rm].sum())
         days = np.arange(self.a.days)
         soft += int((static.bshape[days[None, :], state.ent_mask] * static.real[:, None]).sum())
-        soft += int(static.fshape[days[None, :], state.fac_mask].sum())
+        rows = static.t_row[:, None]
+        soft += int(static.tshape[rows, days[None, :], state.fac_mask].sum())
         load = int(np.maximum(0, state.fac_day - static.max_day[:, None]).sum())
-        t_soft, t_hard = teacher_total(static, state.fac_mask)
-        return soft + int(t_soft), load + int(t_hard)
+        load += int(static.thard[rows, days[None, :], state.fac_mask].sum())
+        return soft, load
 
     def run(
         self, iters: int, t_hi: float, t_lo: float, p_swap: float, p_room: float,

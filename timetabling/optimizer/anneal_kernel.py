@@ -119,6 +119,7 @@ def occupy(s, t, r, sign, static, state):
     rocc = state.room_occ
     cday, cagg = state.class_day, state.class_agg
     croom, cstart = state.class_room, state.class_start
+    w_prev, prev_room = static.w_previous, static.prev_room
     c = sess_class[s]
     d = t // P
     f = fac[c]
@@ -149,14 +150,15 @@ def occupy(s, t, r, sign, static, state):
         cagg[c, ROOMS_USED] += 1
     elif sign < 0 and n == 1:
         cagg[c, ROOMS_USED] -= 1
+    if w_prev > 0:
+        if prev_room[c, t] == r:
+            cagg[c, ROOM_KEPT] += sign
     n = cstart[c, t]
     cstart[c, t] = n + sign
     if sign > 0 and n < prev[c, t]:
         cagg[c, PREV_KEPT] += 1
     elif sign < 0 and n <= prev[c, t]:
         cagg[c, PREV_KEPT] -= 1
-    if static.prev_room[c, t] == r:
-        cagg[c, ROOM_KEPT] += sign
     if sign > 0:
         st[s] = t
         rm[s] = r
@@ -192,7 +194,9 @@ def _bits(x):
 @njit(cache=True, nogil=True)
 def teacher_day(f, d, mask, static):
     """(weighted soft cost, hard violations) of faculty index ``f``'s day ``d`` with busy
-    periods ``mask``, under the teacher rules of :mod:`.teacher_rules`."""
+    periods ``mask``, under the teacher rules of :mod:`.teacher_rules`. Used to fill the
+    per-teacher day tables ``tshape`` / ``thard`` once per problem (see
+    :func:`.anneal_arrays.teacher_tables`), never per move."""
     if mask == 0:
         return 0, 0
     P = static.periods
@@ -233,22 +237,23 @@ def teacher_day(f, d, mask, static):
 
 
 @njit(cache=True, nogil=True)
-def teacher_total(static, fac_mask):
-    """(weighted soft cost, hard violations) of every teacher's every day."""
-    soft = 0
-    hard = 0
-    for f in range(fac_mask.shape[0]):
-        for d in range(fac_mask.shape[1]):
-            s, h = teacher_day(f, d, fac_mask[f, d], static)
-            soft += s
-            hard += h
-    return soft, hard
+def fill_teacher_tables(static, reps, tshape, thard):
+    """Add to row ``i + 1`` of the day tables the cost of faculty index ``reps[i]``'s day."""
+    days = tshape.shape[1]
+    for i in range(reps.shape[0]):
+        f = reps[i]
+        for d in range(days):
+            for mask in range(tshape.shape[2]):
+                soft, hard = teacher_day(f, d, mask, static)
+                tshape[i + 1, d, mask] += soft
+                thard[i + 1, d, mask] = hard
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _days_cost(n_b, aff_b, n_f, aff_f, static, state):
     """(soft, day-load excess) of the affected (entity, day) and (faculty, day) pairs."""
-    real, max_day, bshape, fshape = static.real, static.max_day, static.bshape, static.fshape
+    real, max_day, bshape = static.real, static.max_day, static.bshape
+    t_row, tshape, thard = static.t_row, static.tshape, static.thard
     bmask, fmask, fday = state.ent_mask, state.fac_mask, state.fac_day
     soft = 0
     load = 0
@@ -259,11 +264,11 @@ def _days_cost(n_b, aff_b, n_f, aff_f, static, state):
     for i in range(n_f):
         f = aff_f[i, WHO]
         d = aff_f[i, DAY]
-        soft += fshape[d, fmask[f, d]]
+        row = t_row[f]  # 0: no rules of their own, the shared table fshape
+        soft += tshape[row, d, fmask[f, d]]
         load += max(0, fday[f, d] - max_day[f])
-        t_soft, t_hard = teacher_day(f, d, fmask[f, d], static)
-        soft += t_soft
-        load += t_hard
+        if row > 0:
+            load += thard[row, d, fmask[f, d]]
     return soft, load
 
 
@@ -366,9 +371,11 @@ def _pick_room(c, t, r_old, static, state):
     room that adds least (room change, overflow); the old one when none is free."""
     rooms_ptr, rooms, overflow = static.rooms_ptr, static.rooms, static.overflow
     rocc, croom = state.room_occ, state.class_room
-    r_prev = static.prev_room[c, t]
-    if r_prev >= 0 and r_prev != r_old and rocc[r_prev, t] == 0 and static.room_ok[c, r_prev]:
-        return r_prev  # back where the previous timetable had it
+    if static.w_previous > 0:
+        r_prev = static.prev_room[c, t]
+        if r_prev >= 0 and r_prev != r_old:
+            if rocc[r_prev, t] == 0 and static.room_ok[c, r_prev] != 0:
+                return r_prev  # back where the previous timetable had it
     if rocc[r_old, t] == 0:
         return r_old
     best = r_old
