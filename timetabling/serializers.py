@@ -25,6 +25,13 @@ class PenaltyCountSerializer(serializers.Serializer):
     weight = serializers.IntegerField(help_text="What one occurrence costs.")
 
 
+class TeacherPenaltyCountSerializer(serializers.Serializer):
+    employee_id = serializers.CharField(help_text="The teacher's employee id.")
+    gap = serializers.IntegerField(help_text="Idle periods beyond their daily allowance.")
+    avoid = serializers.IntegerField(help_text="Periods taught in a period they avoid.")
+    prefer = serializers.IntegerField(help_text="Periods taught outside their preferred ones.")
+
+
 class JobMetricsSerializer(serializers.Serializer):
     """A completed job's :class:`~timetabling.generation.JobMetrics` (one field each)."""
 
@@ -52,11 +59,24 @@ class JobMetricsSerializer(serializers.Serializer):
     stay_close = serializers.BooleanField()
     moved = serializers.IntegerField(
         allow_null=True,
-        help_text="Published sessions of the scope that moved (null: none were published).",
+        help_text=(
+            "Published sessions of the scope not kept at their day, period and room "
+            "(null: none were published)."
+        ),
     )
     previous_sessions = serializers.IntegerField()
     build_time_s = serializers.FloatField()
     save_time_s = serializers.FloatField()
+    moved_in_time = serializers.IntegerField(
+        allow_null=True, help_text="Of those moved: to another day or period."
+    )
+    moved_room_only = serializers.IntegerField(
+        allow_null=True, help_text="Of those moved: kept at their time, in another room."
+    )
+    teachers = serializers.ListField(
+        child=TeacherPenaltyCountSerializer(),
+        help_text="Teachers with unmet preferences, most first (at most 50).",
+    )
 
 
 class GenerationJobSerializer(serializers.ModelSerializer):

@@ -353,6 +353,9 @@ def test_stay_close_moves_few_sessions_after_a_teacher_loses_a_day(admin_user, i
     assert not close.slots.filter(faculty_id=teacher_id, day=day).exists()
     moved = close.metrics["moved"]
     assert lost <= moved <= 2 * lost + 2, close.metrics
+    # sessions kept at their time keep their room too
+    assert close.metrics["moved_room_only"] <= 2, close.metrics
+    assert close.metrics["moved_in_time"] + close.metrics["moved_room_only"] == moved
     assert moved < close.metrics["sessions"] / 4
     assert close.metrics["previous_sessions"] == first.metrics["sessions"]
     assert "previous_distance" in close.metrics["penalties"]

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from tests import factories
-from timetabling.generation import JobMetrics, PenaltyCount
+from timetabling.generation import JobMetrics, PenaltyCount, TeacherPenaltyCount
 from timetabling.management.commands import generate_timetable as command
 from timetabling.models import GenerationJob, JobStatus
 from timetabling.serializers import JobMetricsSerializer
@@ -122,3 +122,47 @@ def test_the_pages_show_the_typed_metrics(client, staff_user):
     banner = client.get(f"/timetable/?job={job.pk}").content.decode()
     assert "0 hard violations, soft penalty 71, 7 of 55 published sessions moved" in banner
     assert "soft penalty" not in client.get(f"/timetable/?job={pending.pk}").content.decode()
+
+
+SPLIT = dataclasses.replace(
+    SAMPLE,
+    moved_in_time=5,
+    moved_room_only=2,
+    teachers=[
+        TeacherPenaltyCount(employee_id=f"CSE10{i:02d}", gap=i % 3, avoid=12 - i, prefer=1)
+        for i in range(12)
+    ],
+)
+
+
+def test_moves_split_and_teachers_report_survive_the_json_field():
+    job = factories.GenerationJobFactory(status=JobStatus.COMPLETED, metrics=SPLIT.as_json())
+    job.refresh_from_db()
+    assert JobMetrics.of(job) == SPLIT
+    # a job completed before the split and the report were measured still reads
+    older = {
+        k: v
+        for k, v in SAMPLE.as_json().items()
+        if k not in ("moved_in_time", "moved_room_only", "teachers")
+    }
+    old_job = factories.GenerationJobFactory(status=JobStatus.COMPLETED, metrics=older)
+    assert JobMetrics.of(old_job) == SAMPLE
+
+
+def test_the_command_prints_moves_by_kind_and_the_worst_ten_teachers(monkeypatch):
+    factories.small_institution()
+
+    def run(*, job_id: int, on_progress: object = None) -> GenerationJob:
+        GenerationJob.objects.filter(pk=job_id).update(
+            status=JobStatus.COMPLETED, metrics=SPLIT.as_json()
+        )
+        return GenerationJob.objects.get(pk=job_id)
+
+    monkeypatch.setattr(command, "generation_job_run", run)
+    out = io.StringIO()
+    call_command("generate_timetable", stdout=out)
+    text = out.getvalue()
+    assert "moved:            5 in time, 2 in room only, of 55 published sessions" in text
+    assert "CSE1000              0 /  12 /   1" in text
+    assert "CSE1009" in text and "CSE1010" not in text
+    assert "... and 2 more" in text

@@ -19,7 +19,7 @@ from timetabling.generation.create import (
     task_time_limits,
 )
 from timetabling.generation.lease import FINISHED_STATUSES
-from timetabling.generation.metrics import JobMetrics, PenaltyCount
+from timetabling.generation.metrics import JobMetrics, PenaltyCount, TeacherPenaltyCount
 from timetabling.generation.params import JobParams
 from timetabling.generation.problem import GenerationInput, generation_problem_build
 from timetabling.generation.publish import generation_job_cancel
@@ -59,6 +59,7 @@ __all__ = [
     "PenaltyCount",
     "Pull",
     "Scope",
+    "TeacherPenaltyCount",
     "TransitionRefused",
     "generation_job_cancel",
     "generation_job_create",

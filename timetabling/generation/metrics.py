@@ -27,6 +27,26 @@ class PenaltyCount:
 
 
 @dataclass(frozen=True)
+class TeacherPenaltyCount:
+    """One teacher's unmet preferences in a timetable: idle periods beyond their daily
+    allowance (``gap``), periods taught in an avoided period (``avoid``) and outside their
+    preferred periods (``prefer``)."""
+
+    employee_id: str
+    gap: int
+    avoid: int
+    prefer: int
+
+    @property
+    def total(self) -> int:
+        return self.gap + self.avoid + self.prefer
+
+
+#: teachers listed in ``JobMetrics.teachers`` at most (those with the most unmet preferences)
+TEACHERS_LISTED = 50
+
+
+@dataclass(frozen=True)
 class JobMetrics:
     """The result of a completed job, checked by the independent evaluator."""
 
@@ -46,21 +66,35 @@ class JobMetrics:
     slots: int
     fixed_sessions: int
     stay_close: bool
-    moved: int | None  # published sessions moved (None: there was no published timetable)
+    # published sessions not kept at their day, period and room (None: none were published)
+    moved: int | None
     previous_sessions: int
     build_time_s: float
     save_time_s: float
+    # ``moved`` split: sessions moved to another day or period, and kept there but moved to
+    # another room (None: none were published, or the job predates the split)
+    moved_in_time: int | None = None
+    moved_room_only: int | None = None
+    # teachers with unmet preferences, most first (at most TEACHERS_LISTED)
+    teachers: list[TeacherPenaltyCount] = dataclasses.field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobMetrics:
-        values = {f.name: data[f.name] for f in dataclasses.fields(cls)}
+        # fields added later have defaults: metrics of older jobs lack them
+        values = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
         values["penalties"] = {
             name: PenaltyCount(count=p["count"], weight=p["weight"])
             for name, p in (data["penalties"] or {}).items()
         }
+        values["teachers"] = [
+            TeacherPenaltyCount(
+                employee_id=t["employee_id"], gap=t["gap"], avoid=t["avoid"], prefer=t["prefer"]
+            )
+            for t in data.get("teachers") or []
+        ]
         return cls(**values)
 
     @classmethod

@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -32,7 +31,12 @@ from timetabling.generation.lease import (
     claim,
     solve_monitored,
 )
-from timetabling.generation.metrics import JobMetrics, PenaltyCount
+from timetabling.generation.metrics import (
+    TEACHERS_LISTED,
+    JobMetrics,
+    PenaltyCount,
+    TeacherPenaltyCount,
+)
 from timetabling.generation.params import JobParams
 from timetabling.generation.problem import GenerationInput, generation_problem_build, name_rooms
 from timetabling.generation.telemetry import generation_report, infeasibility_cause
@@ -184,6 +188,7 @@ def _metrics(
     slots: int,
     save_time_s: float,
 ) -> JobMetrics:
+    moved = opt.moved_counts(gen.previous, result.sessions) if gen.previous else None
     return JobMetrics(
         status=result.status.value,
         hard_violations=evaluation.hard_total,
@@ -207,26 +212,28 @@ def _metrics(
         slots=slots,
         fixed_sessions=len(gen.problem.fixed),
         stay_close=gen.stay_close,
-        moved=_moved(gen.previous, result.sessions) if gen.previous else None,
+        moved=moved.moved if moved else None,
         previous_sessions=len(gen.previous),
         build_time_s=build_time_s,
         save_time_s=save_time_s,
+        moved_in_time=moved.time_moved if moved else None,
+        moved_room_only=moved.room_moved if moved else None,
+        teachers=_teachers(gen.problem, evaluation),
     )
 
 
-def _moved(previous: Iterable[opt.Session], sessions: Iterable[opt.Session]) -> int:
-    """Previous sessions that are not at their (class, day, period) any more."""
-    kept: dict[tuple[int, int, int], int] = defaultdict(int)
-    for s in sessions:
-        kept[(s.class_id, s.day, s.period)] += 1
-    moved = 0
-    for s in previous:
-        key = (s.class_id, s.day, s.period)
-        if kept[key]:
-            kept[key] -= 1
-        else:
-            moved += 1
-    return moved
+def _teachers(problem: opt.Problem, evaluation: opt.Evaluation) -> list[TeacherPenaltyCount]:
+    """The evaluator's per-teacher report under the teachers' employee ids, most first."""
+    employee = problem.names.get("faculty", {})
+    return [
+        TeacherPenaltyCount(
+            employee_id=employee.get(t.faculty, str(t.faculty)),
+            gap=t.gap,
+            avoid=t.avoid,
+            prefer=t.prefer,
+        )
+        for t in evaluation.teachers[:TEACHERS_LISTED]
+    ]
 
 
 def _cancel_requested(job_id: int) -> bool:

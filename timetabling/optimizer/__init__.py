@@ -5,7 +5,7 @@ the project.
 """
 
 from .anneal import warm_up
-from .evaluate import Evaluation, evaluate
+from .evaluate import Evaluation, MovedCounts, TeacherPenalties, evaluate, moved_counts
 from .model import (
     Batch,
     ClassSpec,
@@ -35,6 +35,7 @@ __all__ = [
     "Evaluation",
     "Faculty",
     "FixedSession",
+    "MovedCounts",
     "Penalty",
     "Pin",
     "Problem",
@@ -46,11 +47,13 @@ __all__ = [
     "Slot",
     "SolveOptions",
     "Stats",
+    "TeacherPenalties",
     "Status",
     "StudentLoad",
     "TimeGrid",
     "Weights",
     "evaluate",
+    "moved_counts",
     "solve",
     "warm_up",
 ]

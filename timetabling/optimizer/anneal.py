@@ -89,7 +89,7 @@ class Chain:
             room_occ=a.fixed_r.copy(),
             owner=np.full((R, T), -1, dtype=np.int64),
             class_day=np.zeros((C, a.days), dtype=np.int64),
-            class_agg=np.zeros((C, 4), dtype=np.int64),
+            class_agg=np.zeros((C, 5), dtype=np.int64),
             class_room=np.zeros((C, R), dtype=np.int64),
             class_start=np.zeros((C, T), dtype=np.int64),
             frozen=np.zeros(N, dtype=np.int64),
@@ -132,8 +132,10 @@ class Chain:
         soft += int(static.overflow[static.sess_class, self.rm].sum())
         days = np.arange(self.a.days)
         soft += int((static.bshape[days[None, :], state.ent_mask] * static.real[:, None]).sum())
-        soft += int(static.fshape[days[None, :], state.fac_mask].sum())
+        rows = static.t_row[:, None]
+        soft += int(static.tshape[rows, days[None, :], state.fac_mask].sum())
         load = int(np.maximum(0, state.fac_day - static.max_day[:, None]).sum())
+        load += int(static.thard[rows, days[None, :], state.fac_mask].sum())
         return soft, load
 
     def run(
@@ -262,7 +264,7 @@ def anneal(
     if pool[0].best.hard:
         raise ValueError(
             f"the annealer needs a timetable without hard violations to start from; this one "
-            f"has {pool[0].best.hard} (clashes or faculty day loads)"
+            f"has {pool[0].best.hard} (clashes, faculty day loads or periods in a row)"
         )
     best_soft = pool[0].best.soft
     begin = clock.now()

@@ -14,9 +14,12 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from .anneal_kernel import fill_teacher_tables
 from .domain import Prepared, baskets, room_fits
+from .teacher_rules import scoped_teachers
 
 MAX_PERIODS_PER_DAY = 16  # the day-shape tables have 2**periods entries per day
+MAX_TEACHER_TABLE = 1 << 21  # entries of the per-teacher day tables (16 MiB each)
 
 # --- day-shape tables -----------------------------------------------------------------
 
@@ -126,6 +129,25 @@ class Static(NamedTuple):
     basket: np.ndarray  # per class: its basket's index, or -1 (options move together)
     bk_ptr: np.ndarray  # per basket: CSR offsets into ``bk_classes``
     bk_classes: np.ndarray  # the option classes of each basket
+    # previous_distance counts rooms too: the previous session's room per [class, slot]
+    prev_room: np.ndarray  # [class, slot] room index of the previous session there, or -1
+    # the teacher rules (see teacher_rules.py); per faculty index, off for other teachers
+    consec: np.ndarray  # [day, period] 1 when period+1 directly follows period
+    day_exists: np.ndarray  # per day: existing periods as a bit mask
+    t_run: np.ndarray  # per faculty: max_consecutive, or -1 (no limit)
+    t_gaps: np.ndarray  # per faculty: max_gaps_per_day, or -1 (not counted)
+    t_avoid: np.ndarray  # [faculty, day] avoided periods as a bit mask
+    t_outside: np.ndarray  # [faculty, day] periods outside a non-empty prefer set, bit mask
+    t_fixed: np.ndarray  # [faculty, day] periods taught in fixed sessions, bit mask
+    # A teacher's day cost under their own rules depends only on the day's busy mask too:
+    # ``tshape[t_row[f], day, mask]`` is fshape plus that (row 0: no rules of their own,
+    # fshape itself), ``thard`` the hard count; teachers with the same rules share a row.
+    t_row: np.ndarray  # per faculty: their row of tshape / thard
+    tshape: np.ndarray  # [row, day, busy mask] weighted soft cost of a faculty member's day
+    thard: np.ndarray  # [row, day, busy mask] faculty_consecutive count of that day
+    w_fgap: int  # weight of an idle period of a teacher beyond max_gaps_per_day
+    w_favoid: int  # weight of a period taught in an avoided period
+    w_fprefer: int  # weight of a period taught outside the preferred ones
 
 
 @dataclass(frozen=True)
@@ -142,8 +164,12 @@ class Arrays:
 
 
 def supported(prep: Prepared) -> bool:
-    """The annealer handles grids up to MAX_PERIODS_PER_DAY periods a day."""
-    return prep.problem.grid.periods_per_day <= MAX_PERIODS_PER_DAY
+    """The annealer handles grids up to MAX_PERIODS_PER_DAY periods a day, and its
+    per-teacher day tables stay within MAX_TEACHER_TABLE entries."""
+    g = prep.problem.grid
+    if g.periods_per_day > MAX_PERIODS_PER_DAY:
+        return False
+    return teacher_rows(prep) * g.days * (1 << g.periods_per_day) <= MAX_TEACHER_TABLE
 
 
 def build_arrays(prep: Prepared) -> Arrays:
@@ -253,6 +279,15 @@ def build_arrays(prep: Prepared) -> Arrays:
     fixed_b = occupancy(prep.fixed.batch, batch_index, pseudo)
     fixed_f = occupancy(prep.fixed.faculty, fidx, F)
     fixed_r = occupancy(prep.fixed.room, room_index, R)
+    teacher = _teacher_arrays(prep, F)
+    prev_room = np.full((C, T), -1, dtype=np.int64)
+    for old in problem.previous:
+        at_class = class_index.get(old.class_id)
+        at_room = room_index.get(old.room)
+        if at_class is not None and at_room is not None and g.exists(old.day, old.period):
+            slot = old.day * P + old.period
+            if prev_room[at_class, slot] < 0:
+                prev_room[at_class, slot] = at_room
     static = Static(
         periods=P,
         length=length,
@@ -282,7 +317,22 @@ def build_arrays(prep: Prepared) -> Arrays:
         basket=basket,
         bk_ptr=bk_ptr,
         bk_classes=bk_classes,
+        prev_room=prev_room,
+        consec=teacher.consec,
+        day_exists=teacher.day_exists,
+        t_run=teacher.run,
+        t_gaps=teacher.gaps,
+        t_avoid=teacher.avoid,
+        t_outside=teacher.outside,
+        t_fixed=_masks_of(fixed_f, g.days, P),
+        t_row=np.zeros(F, dtype=np.int64),
+        tshape=fshape[None, :, :],
+        thard=np.zeros((1, *fshape.shape), dtype=np.int64),
+        w_fgap=w.faculty_gap,
+        w_favoid=w.faculty_avoid,
+        w_fprefer=w.faculty_prefer,
     )
+    static = teacher_tables(static)
     return Arrays(
         static=static,
         days=g.days,
@@ -291,4 +341,101 @@ def build_arrays(prep: Prepared) -> Arrays:
         fixed_f=fixed_f,
         fixed_r=fixed_r,
         pins=pins,
+    )
+
+
+class TeacherArrays(NamedTuple):
+    consec: np.ndarray
+    day_exists: np.ndarray
+    run: np.ndarray
+    gaps: np.ndarray
+    avoid: np.ndarray
+    outside: np.ndarray
+
+
+def _teacher_arrays(prep: Prepared, n_faculty: int) -> TeacherArrays:
+    """The teacher rules as arrays, for the teachers of the problem's classes only."""
+    problem = prep.problem
+    g = problem.grid
+    P = g.periods_per_day
+    consec = np.array(
+        [[g.consecutive(d, p) for p in range(P)] for d in range(g.days)], dtype=np.int64
+    ).reshape(g.days, P)
+    day_exists = np.array(
+        [sum(1 << p for p in range(P) if g.exists(d, p)) for d in range(g.days)], dtype=np.int64
+    )
+    run = np.full(n_faculty, -1, dtype=np.int64)
+    gaps = np.full(n_faculty, -1, dtype=np.int64)
+    avoid = np.zeros((n_faculty, g.days), dtype=np.int64)
+    outside = np.zeros((n_faculty, g.days), dtype=np.int64)
+    for fac in scoped_teachers(problem):
+        fi = prep.faculty_index[fac.id]
+        if fac.max_consecutive is not None:
+            run[fi] = max(0, fac.max_consecutive)
+        if fac.max_gaps_per_day is not None:
+            gaps[fi] = fac.max_gaps_per_day
+        for d in range(g.days):
+            for p in range(P):
+                if (d, p) in fac.avoid:
+                    avoid[fi, d] |= 1 << p
+                if fac.prefer and (d, p) not in fac.prefer:
+                    outside[fi, d] |= 1 << p
+    return TeacherArrays(consec, day_exists, run, gaps, avoid, outside)
+
+
+def _masks_of(occ: np.ndarray, days: int, periods: int) -> np.ndarray:
+    """[row, day] bit masks of the periods where ``occ`` ([row, slot]) is positive."""
+    busy = (occ.reshape(occ.shape[0], days, periods) > 0).astype(np.int64)
+    masks: np.ndarray = (busy << np.arange(periods, dtype=np.int64)).sum(axis=2)
+    return masks
+
+
+def teacher_tables(static: Static) -> Static:
+    """``static`` with the per-teacher day tables filled (see ``Static.t_row``)."""
+    rows: dict[tuple[object, ...], int] = {}
+    t_row = np.zeros(static.t_run.shape[0], dtype=np.int64)
+    reps: list[int] = []
+    for f in range(t_row.shape[0]):
+        if not _has_rules(static, f):
+            continue
+        key = (
+            int(static.t_run[f]),
+            int(static.t_gaps[f]) if static.w_fgap else -1,
+            static.t_avoid[f].tobytes() if static.w_favoid else b"",
+            static.t_outside[f].tobytes() if static.w_fprefer else b"",
+            static.t_fixed[f].tobytes() if static.t_run[f] >= 0 else b"",
+        )
+        if key not in rows:
+            rows[key] = len(reps) + 1
+            reps.append(f)
+        t_row[f] = rows[key]
+    if not reps:
+        return static
+    days, masks = static.fshape.shape
+    tshape = np.zeros((len(reps) + 1, days, masks), dtype=np.int64)
+    thard = np.zeros((len(reps) + 1, days, masks), dtype=np.int64)
+    tshape[:] = static.fshape[None, :, :]
+    fill_teacher_tables(static, np.array(reps, dtype=np.int64), tshape, thard)
+    return static._replace(t_row=t_row, tshape=tshape, thard=thard)
+
+
+def _has_rules(static: Static, f: int) -> bool:
+    return bool(
+        static.t_run[f] >= 0
+        or (static.w_fgap and static.t_gaps[f] >= 0)
+        or (static.w_favoid and static.t_avoid[f].any())
+        or (static.w_fprefer and static.t_outside[f].any())
+    )
+
+
+def teacher_rows(prep: Prepared) -> int:
+    """Rows the per-teacher day tables need at most (one per teacher with rules, + 1)."""
+    w = prep.problem.weights
+    return 1 + sum(
+        1
+        for f in scoped_teachers(prep.problem)
+        if f.max_consecutive is not None
+        or (w.faculty_gap and f.max_gaps_per_day is not None)
+        or (w.faculty_avoid and f.avoid)
+        or (w.faculty_prefer and f.prefer)
     )

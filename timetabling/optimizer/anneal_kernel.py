@@ -26,6 +26,7 @@ DAYS_USED = 0  # days with at least one session
 SAME_DAY = 1  # sessions beyond the first on their day, summed over days
 ROOMS_USED = 2  # distinct rooms
 PREV_KEPT = 3  # sessions starting where the previous timetable had one
+ROOM_KEPT = 4  # sessions starting where the previous timetable had one, in its room
 
 # Values of ``State.frozen`` (per session):
 FREE = 0  # the annealer may move it
@@ -56,7 +57,7 @@ class State(NamedTuple):
     room_occ: np.ndarray  # [room, slot] sessions there
     owner: np.ndarray  # [room, slot] the session starting there, or -1
     class_day: np.ndarray  # [class, day] sessions
-    class_agg: np.ndarray  # [class, DAYS_USED | SAME_DAY | ROOMS_USED | PREV_KEPT]
+    class_agg: np.ndarray  # [class, DAYS_USED | SAME_DAY | ROOMS_USED | PREV_KEPT | ROOM_KEPT]
     class_room: np.ndarray  # [class, room] sessions
     class_start: np.ndarray  # [class, slot] sessions starting there
     frozen: np.ndarray  # per session: FREE, or pinned (PIN_TIME, PIN_ROOM: time and room)
@@ -124,6 +125,7 @@ def occupy(s, t, r, sign, static, state):
     rocc = state.room_occ
     cday, cagg = state.class_day, state.class_agg
     croom, cstart = state.class_room, state.class_start
+    w_prev, prev_room = static.w_previous, static.prev_room
     c = sess_class[s]
     d = t // P
     f = fac[c]
@@ -154,6 +156,9 @@ def occupy(s, t, r, sign, static, state):
         cagg[c, ROOMS_USED] += 1
     elif sign < 0 and n == 1:
         cagg[c, ROOMS_USED] -= 1
+    if w_prev > 0:
+        if prev_room[c, t] == r:
+            cagg[c, ROOM_KEPT] += sign
     n = cstart[c, t]
     cstart[c, t] = n + sign
     if sign > 0 and n < prev[c, t]:
@@ -172,21 +177,89 @@ def occupy(s, t, r, sign, static, state):
 @njit(cache=True, nogil=True, inline="always")
 def class_cost(c, static, cagg):
     """Weighted soft cost of class ``c`` alone: days short of min_days, sessions sharing a
-    day, rooms beyond the first, previous sessions not kept."""
+    day, rooms beyond the first, previous sessions not kept at their start and room."""
     short = max(0, static.min_days[c] - cagg[c, DAYS_USED])
     rooms = max(0, cagg[c, ROOMS_USED] - 1)
     return (
         static.w_min_days * short
         + static.w_same_day * cagg[c, SAME_DAY]
         + static.w_room_change * rooms
-        + static.w_previous * (static.prev_total[c] - cagg[c, PREV_KEPT])
+        + static.w_previous * (static.prev_total[c] - cagg[c, ROOM_KEPT])
     )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _bits(x):
+    n = 0
+    while x:
+        x &= x - 1
+        n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def teacher_day(f, d, mask, static):
+    """(weighted soft cost, hard violations) of faculty index ``f``'s day ``d`` with busy
+    periods ``mask``, under the teacher rules of :mod:`.teacher_rules`. Used to fill the
+    per-teacher day tables ``tshape`` / ``thard`` once per problem (see
+    :func:`.anneal_arrays.teacher_tables`), never per move."""
+    if mask == 0:
+        return 0, 0
+    P = static.periods
+    hard = 0
+    m = static.t_run[f]
+    if m >= 0:
+        fixed = static.t_fixed[f, d]
+        run = 0
+        fixed_run = 0  # a window of fixed sessions alone is not counted
+        for p in range(P):
+            if (mask >> p) & 1:
+                follows = run > 0 and static.consec[d, p - 1]
+                run = run + 1 if follows else 1
+                if (fixed >> p) & 1:
+                    fixed_run = fixed_run + 1 if follows and fixed_run > 0 else 1
+                else:
+                    fixed_run = 0
+                if run > m and fixed_run <= m:
+                    hard += 1
+            else:
+                run = 0
+                fixed_run = 0
+    soft = static.w_favoid * _bits(mask & static.t_avoid[f, d])
+    soft += static.w_fprefer * _bits(mask & static.t_outside[f, d])
+    limit = static.t_gaps[f]
+    if limit >= 0 and static.w_fgap:
+        first = -1
+        last = -1
+        for p in range(P):
+            if (mask >> p) & 1:
+                if first < 0:
+                    first = p
+                last = p
+        between = ((1 << last) - 1) & ~((1 << (first + 1)) - 1)
+        idle = _bits(between & static.day_exists[d] & ~mask)
+        soft += static.w_fgap * max(0, idle - limit)
+    return soft, hard
+
+
+@njit(cache=True, nogil=True)
+def fill_teacher_tables(static, reps, tshape, thard):
+    """Add to row ``i + 1`` of the day tables the cost of faculty index ``reps[i]``'s day."""
+    days = tshape.shape[1]
+    for i in range(reps.shape[0]):
+        f = reps[i]
+        for d in range(days):
+            for mask in range(tshape.shape[2]):
+                soft, hard = teacher_day(f, d, mask, static)
+                tshape[i + 1, d, mask] += soft
+                thard[i + 1, d, mask] = hard
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _days_cost(n_b, aff_b, n_f, aff_f, static, state):
     """(soft, day-load excess) of the affected (entity, day) and (faculty, day) pairs."""
-    real, max_day, bshape, fshape = static.real, static.max_day, static.bshape, static.fshape
+    real, max_day, bshape = static.real, static.max_day, static.bshape
+    t_row, tshape, thard = static.t_row, static.tshape, static.thard
     bmask, fmask, fday = state.ent_mask, state.fac_mask, state.fac_day
     soft = 0
     load = 0
@@ -197,8 +270,11 @@ def _days_cost(n_b, aff_b, n_f, aff_f, static, state):
     for i in range(n_f):
         f = aff_f[i, WHO]
         d = aff_f[i, DAY]
-        soft += fshape[d, fmask[f, d]]
+        row = t_row[f]  # 0: no rules of their own, the shared table fshape
+        soft += tshape[row, d, fmask[f, d]]
         load += max(0, fday[f, d] - max_day[f])
+        if row > 0:
+            load += thard[row, d, fmask[f, d]]
     return soft, load
 
 
@@ -304,6 +380,11 @@ def _pick_room(c, t, r_old, static, state):
     room that adds least (room change, overflow); the old one when none is free."""
     rooms_ptr, rooms, overflow = static.rooms_ptr, static.rooms, static.overflow
     rocc, croom = state.room_occ, state.class_room
+    if static.w_previous > 0:
+        r_prev = static.prev_room[c, t]
+        if r_prev >= 0 and r_prev != r_old:
+            if rocc[r_prev, t] == 0 and static.room_ok[c, r_prev] != 0:
+                return r_prev  # back where the previous timetable had it
     if rocc[r_old, t] == 0:
         return r_old
     best = r_old

@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 
 from . import constraints as hard
 from . import penalties as soft
+from . import teacher_rules as teacher
 from .clock import Clock
 from .domain import Prepared
 from .model import CancelToken, Progress, SolveOptions
@@ -35,6 +36,7 @@ def build_time_model(
     hard.add_room_feature_supply(tm)
     hard.add_pins(tm)
     hard.add_basket_together(tm)
+    teacher.add_faculty_consecutive(tm)
     if explain:
         return tm
     soft.penalty_min_days(tm)
@@ -43,6 +45,9 @@ def build_time_model(
     soft.penalty_idle_gap(tm)
     soft.penalty_long_run(tm)
     soft.penalty_previous_distance(tm)
+    teacher.penalty_faculty_gap(tm)
+    teacher.penalty_faculty_avoid(tm)
+    teacher.penalty_faculty_prefer(tm)
     if room_bound:
         soft.penalty_room_capacity_bound(tm)
     return tm

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .domain import baskets, class_size, covered, fixed_occupancy, shift_closed
 from .model import Penalty, Problem, Session
+from .teacher_rules import scoped_teachers, teacher_day
 
 HARD_KINDS = (
     "missing_sessions",
@@ -33,6 +34,7 @@ HARD_KINDS = (
     "pin_moved",
     "basket_apart",
     "student_clash",
+    "faculty_consecutive",
 )
 
 SOFT_NAMES = (
@@ -44,7 +46,71 @@ SOFT_NAMES = (
     "long_run",
     "room_capacity",
     "previous_distance",
+    "faculty_gap",
+    "faculty_avoid",
+    "faculty_prefer",
 )
+
+
+@dataclass(frozen=True)
+class TeacherPenalties:
+    """One teacher's unmet preferences: counts of the named teacher penalties (see
+    :mod:`.teacher_rules` for the definitions), whatever their weights."""
+
+    faculty: int  # Faculty.id
+    gap: int = 0  # idle periods beyond max_gaps_per_day, summed over days
+    avoid: int = 0  # periods taught in an avoided period
+    prefer: int = 0  # periods taught outside the preferred periods
+
+    @property
+    def total(self) -> int:
+        return self.gap + self.avoid + self.prefer
+
+
+@dataclass(frozen=True)
+class MovedCounts:
+    """How a timetable differs from a previous one, session by session.
+
+    ``time_moved``: previous sessions whose class no longer starts at that (day, period);
+    ``room_moved``: the others whose class starts there but no longer in that room;
+    ``total``: the sessions of the previous timetable.
+    """
+
+    time_moved: int
+    room_moved: int
+    total: int
+
+    @property
+    def moved(self) -> int:
+        return self.time_moved + self.room_moved
+
+    @property
+    def share(self) -> float:
+        return self.moved / self.total if self.total else 0.0
+
+
+def moved_counts(previous: Iterable[Session], sessions: Iterable[Session]) -> MovedCounts:
+    """Previous sessions moved in time, and moved only in room (each matched once)."""
+    previous = list(previous)
+    at_time: Counter[tuple[int, int, int]] = Counter()
+    at_room: Counter[tuple[int, int, int, int]] = Counter()
+    for s in sessions:
+        at_time[(s.class_id, s.day, s.period)] += 1
+        at_room[(s.class_id, s.day, s.period, s.room)] += 1
+    time_moved = 0
+    for s in previous:
+        key = (s.class_id, s.day, s.period)
+        if at_time[key] > 0:
+            at_time[key] -= 1
+        else:
+            time_moved += 1
+    kept = 0
+    for s in previous:
+        key4 = (s.class_id, s.day, s.period, s.room)
+        if at_room[key4] > 0:
+            at_room[key4] -= 1
+            kept += 1
+    return MovedCounts(time_moved, len(previous) - kept - time_moved, len(previous))
 
 
 @dataclass(frozen=True)
@@ -52,6 +118,8 @@ class Evaluation:
     hard: dict[str, int]
     penalties: tuple[Penalty, ...]
     details: list[str] = field(default_factory=list, compare=False)
+    # per teacher with a non-zero teacher penalty, worst first (see TeacherPenalties)
+    teachers: tuple[TeacherPenalties, ...] = field(default=(), compare=False)
 
     @property
     def hard_total(self) -> int:
@@ -167,6 +235,7 @@ def evaluate(problem: Problem, sessions: Iterable[Session]) -> Evaluation:
             hard["faculty_week_load"] += week - f.max_periods_per_week
 
     counts = _soft_counts(problem, per_class, batch_occ, fac_occ)
+    teachers = _teacher_counts(problem, fac_occ, fixed.faculty, hard, counts)
     w = problem.weights
     penalties = tuple(
         Penalty(name, counts[name], getattr(w, name))
@@ -175,7 +244,36 @@ def evaluate(problem: Problem, sessions: Iterable[Session]) -> Evaluation:
         and not (name == "room_capacity" and problem.capacity_is_hard)
         and not (name == "previous_distance" and not problem.previous)
     )
-    return Evaluation(dict(hard), penalties, details)
+    return Evaluation(dict(hard), penalties, details, teachers)
+
+
+def _teacher_counts(
+    problem: Problem,
+    fac_occ: Counter[tuple[int, int, int]],
+    fixed_occ: Counter[tuple[int, int, int]],
+    hard: Counter[str],
+    counts: dict[str, int],
+) -> tuple[TeacherPenalties, ...]:
+    """The teacher rules of :mod:`.teacher_rules`: adds the hard ``faculty_consecutive``
+    and the soft ``faculty_*`` counts; returns the teachers with unmet preferences."""
+    g = problem.grid
+    out = []
+    for fac in scoped_teachers(problem):
+        gap = avoid = prefer = 0
+        for d in range(g.days):
+            busy = {p for p in range(g.periods_per_day) if fac_occ[(fac.id, d, p)]}
+            fixed = {p for p in busy if fixed_occ[(fac.id, d, p)]}
+            day = teacher_day(g, fac, d, busy, fixed)
+            hard["faculty_consecutive"] += day.consecutive
+            gap += day.gap
+            avoid += day.avoid
+            prefer += day.prefer
+        counts["faculty_gap"] += gap
+        counts["faculty_avoid"] += avoid
+        counts["faculty_prefer"] += prefer
+        if gap or avoid or prefer:
+            out.append(TeacherPenalties(fac.id, gap, avoid, prefer))
+    return tuple(sorted(out, key=lambda t: (-t.total, t.faculty)))
 
 
 def _soft_counts(
@@ -231,15 +329,9 @@ def _soft_counts(
                     counts["long_run"] += 1
 
     if problem.previous:
-        kept: Counter[tuple[int, int, int]] = Counter(
-            (s.class_id, s.day, s.period) for ss in per_class.values() for s in ss
-        )
-        for s in problem.previous:
-            key = (s.class_id, s.day, s.period)
-            if kept[key] > 0:
-                kept[key] -= 1
-            else:
-                counts["previous_distance"] += 1
+        # a previous session is kept only at the same (day, period) and in the same room
+        moved = moved_counts(problem.previous, (s for ss in per_class.values() for s in ss))
+        counts["previous_distance"] += moved.moved
     return counts
 
 

@@ -96,6 +96,8 @@ def precheck(prep: Prepared) -> list[str]:
                 f"over {g.days} days allows {f.max_periods_per_day * g.days}"
             )
 
+    out.extend(precheck_consecutive(prep))
+
     need_b: dict[int, int] = {}
     in_basket: set[tuple[int, int]] = set()  # a basket's options keep a batch busy once
     for cls in problem.classes:
@@ -120,6 +122,25 @@ def precheck(prep: Prepared) -> list[str]:
                 f"{KIND_WORD[kind]} sessions need {need} room-periods, the "
                 f"{_plural(len(prep.rooms_by_kind[kind]), KIND_WORD[kind] + ' room')} "
                 f"offer{'s' if len(prep.rooms_by_kind[kind]) == 1 else ''} {have}"
+            )
+    return out
+
+
+def precheck_consecutive(prep: Prepared) -> list[str]:
+    """A class whose sessions are longer than its teacher may teach in a row."""
+    problem = prep.problem
+    fac = {f.id: f for f in problem.faculty}
+    out = []
+    for cls in problem.classes:
+        f = fac.get(cls.faculty) if cls.faculty is not None else None
+        if cls.sessions_per_week <= 0 or f is None or f.max_consecutive is None:
+            continue
+        if cls.periods_per_session > f.max_consecutive:
+            out.append(
+                f"{_name(problem, 'faculty', f.id)} teaches at most "
+                f"{_plural(f.max_consecutive, 'period')} in a row, but "
+                f"{_name(problem, 'classes', cls.id)} has sessions of "
+                f"{cls.periods_per_session} periods"
             )
     return out
 
@@ -167,6 +188,12 @@ def _word(problem: Problem, prep: Prepared, group: tuple[str, Hashable]) -> str:
         return (
             f"only {_plural(len(fitting), KIND_WORD[room_kind] + ' room')} with "
             f"{' and '.join(sorted(feats))} exist (seats: {caps or 'none'})"
+        )
+    if kind == "consecutive":
+        f = next(f for f in problem.faculty if f.id == ident)
+        return (
+            f"{_name(problem, 'faculty', ident)} teaches at most "
+            f"{_plural(f.max_consecutive or 0, 'period')} in a row"
         )
     if kind == "rooms":
         assert isinstance(ident, RoomKind)

@@ -415,10 +415,11 @@ def class_counts(idx: Index, cls: ClassSpec, ss: Iterable[Session], counts: Coun
             if room is not None:
                 counts["room_capacity"] += max(0, size - room.capacity)
     if pr.previous:
-        kept = Counter((s.day, s.period) for s in ss)
+        # kept only at the same (day, period) and in the same room, as the evaluator counts
+        kept = Counter((s.day, s.period, s.room) for s in ss)
         for s in idx.previous.get(cls.id, ()):
-            if kept[(s.day, s.period)] > 0:
-                kept[(s.day, s.period)] -= 1
+            if kept[(s.day, s.period, s.room)] > 0:
+                kept[(s.day, s.period, s.room)] -= 1
             else:
                 counts["previous_distance"] += 1
 

@@ -269,6 +269,22 @@ def _room_part(idx: Index, cls: ClassSpec, others: list[Session], room: int) -> 
     return counts
 
 
+def _previous_missed(
+    idx: Index, cls: ClassSpec, others: list[Session], day: int, period: int, room: int
+) -> int:
+    """Previous sessions of ``cls`` not kept (same day, period and room) when its sessions
+    are ``others`` plus one at (day, period, room)."""
+    kept = Counter((s.day, s.period, s.room) for s in others)
+    kept[(day, period, room)] += 1
+    missed = 0
+    for s in idx.previous.get(cls.id, ()):
+        if kept[(s.day, s.period, s.room)] > 0:
+            kept[(s.day, s.period, s.room)] -= 1
+        else:
+            missed += 1
+    return missed
+
+
 def _room_fits(idx: Index, cls: ClassSpec, room_id: int) -> bool:
     """Kind, capacity (when hard) and features: what a room is, whatever the time."""
     room = idx.rooms[room_id]
@@ -365,6 +381,11 @@ def move_options(
                 if any(c in room.unavailable or idx.room_occ[(room.id, *c)] for c in cells):
                     continue
                 adjust = room_adjust[room.id]
+                if pr.previous and room.id != main.room:  # a previous session is kept only
+                    adjust = adjust.copy()  # at its time and in its room
+                    adjust["previous_distance"] += _previous_missed(
+                        idx, cls, others[index], d, p, room.id
+                    ) - _previous_missed(idx, cls, others[index], d, p, main.room)
                 deltas = tuple(
                     SoftDelta(name, base[name] + adjust[name], getattr(w, name)) for name in names
                 )

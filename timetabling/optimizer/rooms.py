@@ -16,7 +16,8 @@ from ortools.graph.python import linear_sum_assignment
 from ortools.sat.python import cp_model
 
 from .domain import Prepared, covered, room_fits
-from .model import RoomKind
+from .evaluate import moved_counts
+from .model import RoomKind, Session
 from .timemodel import Term
 
 
@@ -135,19 +136,24 @@ def penalty_room_capacity(rm: RoomModel) -> None:
     rm.terms.append(Term("room_capacity", w, sum(counts)))
 
 
-def greedy_rooms(rm: RoomModel, present: list[int]) -> dict[int, int]:
+def greedy_rooms(rm: RoomModel, present: list[int], keep_previous: bool = True) -> dict[int, int]:
     """A quick room assignment for the present candidates (a hint and a fallback).
 
-    Sessions in time order, and within one start by decreasing size. Each takes the room
-    its class already uses most if that room is free and seats everyone, else the smallest
-    free room that seats everyone, else the largest free room. For single-period sessions
-    this reaches the minimum overflow of every period: any room that seats the current
-    session also seats every later (smaller) one of that period.
+    Sessions in time order, and within one start those of ``Problem.previous`` first, then
+    by decreasing size. A session that starts where the previous timetable had it takes
+    its previous room if that is free; else each takes the room its class already uses
+    most if that room is free and seats everyone, else the smallest free room that seats
+    everyone, else the largest free room. With ``keep_previous`` False (previous rooms
+    taken first can leave a larger session of their period without a room) or without a
+    previous timetable, for single-period sessions this reaches the minimum overflow of
+    every period: any room that seats the current session also seats every later
+    (smaller) one of that period.
     """
     problem = rm.prep.problem
     taken: set[tuple[int, int, int]] = set()
     out: dict[int, int] = {}
     used: dict[int, Counter[int]] = {}
+    prev = previous_rooms(rm.prep, rm.candidates) if keep_previous else {}
 
     def cells(k: int) -> list[tuple[int, int]]:
         c = rm.candidates[k]
@@ -159,6 +165,7 @@ def greedy_rooms(rm: RoomModel, present: list[int]) -> dict[int, int]:
             rm.candidates[k].day,
             rm.candidates[k].start,
             len(rm.w[k]) > 1,  # a session with one possible room (pinned) takes it first
+            k not in prev,  # a session staying where it was takes its old room first
             -rm.prep.sizes[rm.candidates[k].ci],
         ),
     )
@@ -170,8 +177,8 @@ def greedy_rooms(rm: RoomModel, present: list[int]) -> dict[int, int]:
             continue
         fit = [r for r in free if problem.rooms[r].capacity >= size]
         home = used.get(ci)
-        pick = None
-        if home:
+        pick = prev[k] if prev.get(k) in free else None
+        if pick is None and home:
             pick = next((r for r, _ in home.most_common() if r in fit), None)
         if pick is None and fit:
             pick = min(fit, key=lambda r: problem.rooms[r].capacity)
@@ -200,6 +207,17 @@ def room_counts(
             max(0, prep.sizes[cands[k].ci] - problem.rooms[ri].capacity)
             for k, ri in assignment.items()
         )
+    if problem.weights.previous_distance and problem.previous:
+        sessions = [
+            Session(
+                problem.classes[cands[k].ci].id,
+                cands[k].day,
+                cands[k].start,
+                problem.rooms[ri].id,
+            )
+            for k, ri in assignment.items()
+        ]
+        out["previous_distance"] = moved_counts(problem.previous, sessions).moved
     return out
 
 
@@ -222,6 +240,7 @@ def build_room_model(
     add_no_room_clash(rm)
     penalty_room_change(rm)
     penalty_room_capacity(rm)
+    penalty_previous_room(rm)
     return rm
 
 
@@ -232,13 +251,16 @@ def improve_rooms(
 
     For one period (and room kind) every single-period session is re-matched to the free
     rooms by a minimum-cost assignment, where a room costs its overflow plus one room change
-    unless the class already uses that room in another period. Each step is optimal given
+    unless the class already uses that room in another period, plus one moved session
+    unless it is the session's room in ``Problem.previous``. Each step is optimal given
     the other periods, so the cost never rises; a few sweeps over all periods.
     Multi-period sessions keep their rooms.
     """
     problem = rm.prep.problem
     w_change = problem.weights.room_change
-    if not w_change:
+    prev = previous_rooms(rm.prep, rm.candidates)
+    w_prev = problem.weights.previous_distance if prev else 0
+    if not w_change and not w_prev:
         return assignment
     w_cap = 0 if problem.capacity_is_hard else problem.weights.room_capacity
     out = dict(assignment)
@@ -265,7 +287,8 @@ def improve_rooms(
             return big
         ci = rm.candidates[k].ci
         over = max(0, rm.prep.sizes[ci] - problem.rooms[ri].capacity)
-        return w_cap * over + (0 if used[ci][ri] > 0 else w_change)
+        moved = w_prev if k in prev and prev[k] != ri else 0
+        return w_cap * over + (0 if used[ci][ri] > 0 else w_change) + moved
 
     for _ in range(passes):
         changed = False
@@ -299,3 +322,43 @@ def improve_rooms(
         if not changed:
             break
     return out
+
+
+def previous_rooms(prep: Prepared, candidates: list[Candidate]) -> dict[int, int]:
+    """Candidate index -> room index of the ``Problem.previous`` session of that class that
+    started at the candidate's (day, start); each previous session serves one candidate."""
+    problem = prep.problem
+    if not problem.previous:
+        return {}
+    class_ids = [c.id for c in problem.classes]
+    room_index = {r.id: ri for ri, r in enumerate(problem.rooms)}
+    waiting: dict[tuple[int, int, int], list[int]] = {}
+    for s in problem.previous:
+        if s.room in room_index:
+            waiting.setdefault((s.class_id, s.day, s.period), []).append(room_index[s.room])
+    out: dict[int, int] = {}
+    for k, cand in enumerate(candidates):
+        rooms = waiting.get((class_ids[cand.ci], cand.day, cand.start))
+        if rooms:
+            out[k] = rooms.pop(0)
+    return out
+
+
+def penalty_previous_room(rm: RoomModel) -> None:
+    """The room part of ``previous_distance``: a session of ``Problem.previous`` whose class
+    still starts there (the time model counts the others) but in another room.
+
+    Registered under the same name as the time model's term; the two add up to the
+    evaluator's count (sessions not kept at the same day, period and room).
+    """
+    w = rm.prep.problem.weights.previous_distance
+    prev = previous_rooms(rm.prep, rm.candidates)
+    if not w or not prev:
+        return
+    counts: list[cp_model.LinearExprT] = []
+    for k, ri in prev.items():
+        cand = rm.candidates[k]
+        stay = [v for r, v in rm.w[k] if r == ri]
+        counts.append(cand.presence)
+        counts.append(-cp_model.LinearExpr.sum(stay))
+    rm.terms.append(Term("previous_distance", w, sum(counts)))

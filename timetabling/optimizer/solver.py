@@ -213,6 +213,10 @@ def _assign_rooms(
     cands = [Candidate(ci, d, s, 1) for ci, d, s in chosen]
     rm = build_room_model(prep, cands)
     assignment = greedy_rooms(rm, list(range(len(cands))))
+    if len(assignment) < len(cands) and problem.previous:
+        # previous rooms first left a session without a room: sizes first, then the
+        # improvement pass brings sessions back to their previous rooms where it can
+        assignment = greedy_rooms(rm, list(range(len(cands))), keep_previous=False)
     complete = len(assignment) == len(cands)
     if complete:
         assignment = improve_rooms(rm, assignment, deadline=clock.wall_deadline())
@@ -220,7 +224,12 @@ def _assign_rooms(
     def room_cost(a: dict[int, int]) -> int:
         return sum(getattr(w, k) * v for k, v in room_counts(prep, cands, a).items())
 
-    bound_part = best.counts.get("room_capacity", 0) * w.room_capacity
+    # the part of room_cost the time model already counts (previous_distance's time moves)
+    # or bounds (room_capacity)
+    bound_part = (
+        best.counts.get("room_capacity", 0) * w.room_capacity
+        + best.counts.get("previous_distance", 0) * w.previous_distance
+    )
     # CP-SAT on the rooms where the greedy got stuck, where proven-optimal times may make
     # the whole timetable provably optimal, or where no annealing follows
     if not complete or (

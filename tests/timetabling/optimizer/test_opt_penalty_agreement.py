@@ -1,7 +1,7 @@
-"""The soft penalties are written three times: as CP-SAT terms (penalties.py, rooms.py), in
-the independent evaluator (evaluate.py) and in the annealer's tables and aggregates
-(anneal_arrays.py, anneal_kernel.py). On random small problems and random clash-free
-complete timetables, every named penalty must count the same in all three."""
+"""The soft penalties are written three times: as CP-SAT terms (penalties.py, rooms.py,
+teacher_rules.py), in the independent evaluator (evaluate.py) and in the annealer's tables
+and aggregates (anneal_arrays.py, anneal_kernel.py). On random small problems and random
+clash-free complete timetables, every named penalty must count the same in all three."""
 
 from __future__ import annotations
 
@@ -38,7 +38,18 @@ def random_problem(rng: random.Random) -> Problem:
     cells = [(d, p) for d in range(days) for p in range(periods - 1)]
     breaks = frozenset(cell for cell in cells if rng.random() < 0.15)
     batches = tuple(Batch(b, rng.randint(5, 30)) for b in range(1, rng.randint(2, 3) + 1))
-    faculty = tuple(Faculty(f) for f in range(1, 3))
+    cells_all = [(d, p) for d in range(days) for p in range(periods)]
+    faculty = tuple(
+        Faculty(
+            f,
+            max_gaps_per_day=rng.choice([None, 0, 1]),
+            prefer=frozenset(c for c in cells_all if rng.random() < 0.5)
+            if rng.random() < 0.6
+            else frozenset(),
+            avoid=frozenset(c for c in cells_all if rng.random() < 0.3),
+        )
+        for f in range(1, 3)
+    )
     classes = []
     for c in range(1, rng.randint(3, 5) + 1):
         length = 2 if rng.random() < 0.2 else 1
@@ -131,7 +142,10 @@ def cpsat_counts(problem: Problem, placed: list[Placed]) -> dict[str, int]:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     assert solver.solve(tm.model) == cp_model.OPTIMAL
-    return {t.name: int(solver.value(t.count)) for t in terms}
+    counts: dict[str, int] = {}
+    for t in terms:  # previous_distance: time moves (time model) + room-only moves (rooms)
+        counts[t.name] = counts.get(t.name, 0) + int(solver.value(t.count))
+    return counts
 
 
 def annealer_counts(problem: Problem, placed: list[Placed], name: str) -> tuple[int, int]:

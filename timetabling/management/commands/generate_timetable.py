@@ -152,9 +152,28 @@ class Command(BaseCommand):
             for name, p in m.penalties.items():
                 self.stdout.write(f"    {name:<18} {p.count:>5} x {p.weight}")
             if m.moved is not None:
+                if m.moved_in_time is not None and m.moved_room_only is not None:
+                    self.stdout.write(
+                        f"  moved:            {m.moved_in_time} in time, {m.moved_room_only} "
+                        f"in room only, of {m.previous_sessions} published sessions"
+                    )
+                else:
+                    self.stdout.write(
+                        f"  moved:            {m.moved} of {m.previous_sessions} published sessions"
+                    )
+            if m.teachers:
+                shown = m.teachers[:10]
+                more = len(m.teachers) - len(shown)
                 self.stdout.write(
-                    f"  moved:            {m.moved} of {m.previous_sessions} published sessions"
+                    "  teachers' unmet preferences (idle beyond allowance / avoided / "
+                    "outside preferred periods):"
                 )
+                for t in shown:
+                    self.stdout.write(
+                        f"    {t.employee_id:<18} {t.gap:>3} / {t.avoid:>3} / {t.prefer:>3}"
+                    )
+                if more > 0:
+                    self.stdout.write(f"    ... and {more} more")
             first = m.time_to_first_feasible_s
             self.stdout.write(
                 f"  time:             {elapsed:.1f} s (build {m.build_time_s} s, solve "
