@@ -42,10 +42,10 @@ from .anneal_kernel import (
     SOFT,
     State,
     Work,
-    anneal_chunk,
     class_cost,
     occupy,
 )
+from .anneal_moves import anneal_chunk
 from .clock import Clock
 from .domain import Prepared, prepare
 from .model import Batch, CancelToken, ClassSpec, Problem, Room, RoomKind, TimeGrid

@@ -24,6 +24,7 @@ from timetabling.optimizer import (
     anneal,
     anneal_arrays,
     anneal_kernel,
+    anneal_moves,
     evaluate,
 )
 from timetabling.optimizer.clock import Clock
@@ -286,7 +287,7 @@ def test_a_kempe_move_exchanges_the_whole_chain_and_rehouses_clashing_rooms():
     chain = anneal.Chain(anneal.build_arrays(prepare(problem)), start, 1, 20)
     members = np.zeros(anneal_kernel.MAX_KEMPE, dtype=np.int64)
     n_cls = len(problem.classes)
-    accepted = anneal_kernel.kempe_move(
+    accepted = anneal_moves.kempe_move(
         0, 1, 1e12, 20, chain.static, chain.state, chain.work, members,
         np.zeros(anneal_kernel.MAX_KEMPE, dtype=np.int64), np.zeros((64, 2), dtype=np.int64),
         np.zeros((64, 2), dtype=np.int64), np.zeros(n_cls + 1, dtype=np.int64),
