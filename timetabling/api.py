@@ -270,7 +270,7 @@ class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     @property
     def read_roles(self) -> set[str]:
         """Everyone reads slots; where a session could move is for admin and staff."""
-        return set(MANAGERS) if self.action == "options" else set(ALL_ROLES)
+        return set(MANAGERS) if self.action == "move_options" else set(ALL_ROLES)
 
     def get_queryset(self):
         if getattr(self, "action", None) == "mine":
@@ -332,15 +332,25 @@ class TimetableSlotViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "limit", OpenApiTypes.INT, description="At most this many options (1-1000)."
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 1000},
+                description="At most this many options (1-1000).",
             )
         ],
         responses=serializers.SlotOptionsSerializer,
         description="Every day, period and room the slot's session could move to without "
         "breaking a hard rule, smallest change of the soft penalties first (admin and staff).",
     )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def options(self, request: Request, pk: str | None = None) -> Response:
+    # not named ``options``: that is the handler of HTTP OPTIONS on every view
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="options",
+        url_name="options",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def move_options(self, request: Request, pk: str | None = None) -> Response:
         raw = request.query_params.get("limit")
         limit = None
         if raw is not None:

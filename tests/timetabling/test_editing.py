@@ -338,3 +338,12 @@ def test_a_drafts_grid_page_pins_and_unpins_a_session(client, staff_user, facult
     client.force_login(faculty_user)
     assert client.post(f"/timetable/pin/{slots['cs301'].pk}/", {"pinned": "1"}).status_code == 403
     assert client.get(f"/timetable/pin/{slots['cs301'].pk}/").status_code == 405
+
+
+def test_http_options_still_describes_the_slot_endpoints(staff_client, draft):
+    """The where-can-this-go action must not take over the OPTIONS method of the views."""
+    _, slots = draft
+    for url in ("/api/timetable-slots/", f"/api/timetable-slots/{slots['cs301'].pk}/"):
+        answer = staff_client.options(url)
+        assert answer.status_code == 200, url
+        assert answer.json()["name"]
