@@ -44,8 +44,11 @@ def faculty_leave_create(
     """Record that a teacher is away from ``start`` to ``end`` (both included)."""
     _check_manager(user)
     check_range(start, end)
-    if not Faculty.objects.filter(pk=faculty_id).exists():
-        raise NotFoundError(f"Faculty {faculty_id} does not exist.")
+    if not Faculty.objects.filter(pk=faculty_id).exists():  # a field of the request: 400
+        raise ApplicationError(
+            f"Faculty {faculty_id} does not exist.",
+            extra={"faculty": [f"No faculty {faculty_id}."]},
+        )
     leave = FacultyLeave.objects.create(
         faculty_id=faculty_id,
         start=start,
