@@ -33,6 +33,26 @@ class MoveForm(forms.Form):
         ]
 
 
+class SwapForm(forms.Form):
+    swap_with = forms.TypedChoiceField(coerce=int, label="Swap with")
+    action = forms.ChoiceField(
+        choices=[("check", "check"), ("move", "move")], widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, slot: TimetableSlot, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        others = (
+            TimetableSlot.objects.filter(job_id=slot.job_id, batch_id=slot.batch_id)
+            .exclude(offering_id=slot.offering_id, day=slot.day, period=slot.period)
+            .select_related("offering__subject", "room")
+            .order_by("day", "period")
+        )
+        self.fields["swap_with"].choices = [
+            (o.pk, f"{o.offering.subject.code} {Day(o.day).label} P{o.period} in {o.room.code}")
+            for o in others
+        ]
+
+
 @office_required
 def move_page(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = get_object_or_404(
@@ -41,18 +61,24 @@ def move_page(request: HttpRequest, slot_id: int) -> HttpResponse:
     )
     outcome = refused = None
     problems: list[str] = []
-    form = MoveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    swapping = request.method == "POST" and "swap_with" in request.POST
+    form = MoveForm(None if swapping else request.POST or None)
+    swap = SwapForm(request.POST if swapping else None, slot=slot)
+    chosen = swap if swapping else form
+    if request.method == "POST" and chosen.is_valid():
+        data = chosen.cleaned_data
+        place = (
+            {"swap_with": data["swap_with"]}
+            if swapping
+            else {"day": data["day"], "period": data["period"], "room": data["room"]}
+        )
         try:
             outcome = editing.timetable_move(
                 user=request.user,
                 job_id=slot.job_id,
                 slot_id=slot.pk,
-                day=data["day"],
-                period=data["period"],
-                room=data["room"],
                 dry_run=data["action"] == "check",
+                **place,
             )
         except editing.MoveRejected as exc:
             refused = exc.extra.get("violations", [])
@@ -70,6 +96,7 @@ def move_page(request: HttpRequest, slot_id: int) -> HttpResponse:
     context = {
         "slot": slot,
         "form": form,
+        "swap": swap,
         "options": options,
         "outcome": outcome,
         "refused": refused,
@@ -80,7 +107,7 @@ def move_page(request: HttpRequest, slot_id: int) -> HttpResponse:
         409
         if refused
         else 400
-        if problems or (request.method == "POST" and not form.is_valid())
+        if problems or (request.method == "POST" and not chosen.is_valid())
         else 200
     )
     return render(request, "timetabling/console_move.html", context, status=status)

@@ -74,3 +74,21 @@ def test_the_page_reads_a_fixed_number_of_queries(office, draft, django_assert_m
     _, slots = draft
     with django_assert_max_num_queries(26):
         assert office.get(_url(slots["cs301"])).status_code == 200
+
+
+def test_a_swap_is_checked_then_applied_and_both_sessions_are_pinned(office, draft):  # noqa: F811
+    job, slots = draft
+    url = _url(slots["ec301_mon"])
+    page = office.get(url)
+    choices = dict(page.context["swap"].fields["swap_with"].choices)
+    assert choices[slots["ec301_wed"].pk] == "EC301 WED P1 in LH-201"
+    assert slots["ec301_mon"].pk not in choices
+    checked = office.post(url, {"swap_with": slots["ec305_ece"].pk, "action": "check"})
+    assert checked.status_code == 200
+    assert checked.context["outcome"].dry_run and not checked.context["outcome"].applied
+    swapped = office.post(url, {"swap_with": slots["ec305_ece"].pk, "action": "move"})
+    assert swapped.status_code == 302, swapped.content.decode()[:500]
+    mon = TimetableSlot.objects.get(pk=slots["ec301_mon"].pk)
+    thu = TimetableSlot.objects.get(pk=slots["ec305_ece"].pk)
+    assert (mon.day, mon.period, mon.pinned) == (3, 2, True)
+    assert (thu.day, thu.period, thu.pinned) == (0, 1, True)
