@@ -186,8 +186,14 @@ def generate(seed: int = 1, college: College = LEGACY) -> Institution:
 
     teachers: dict[str, list[Teacher]] = {d: [] for d in (*DEPARTMENTS, SERVICE_DEPARTMENT[0])}
 
-    def teacher_for(dept: str, periods: int) -> Teacher:
-        pool = [t for t in teachers[dept] if t.load + periods <= TARGET_LOAD]
+    def teacher_for(dept: str, periods: int, busy: frozenset[str] = frozenset()) -> Teacher:
+        """The least loaded teacher of ``dept`` with room for ``periods`` more, not one of
+        ``busy`` (the other options of a basket meet at the same times)."""
+        pool = [
+            t
+            for t in teachers[dept]
+            if t.load + periods <= TARGET_LOAD and t.employee_id not in busy
+        ]
         if pool:
             chosen = min(pool, key=lambda t: (t.load, t.employee_id))
         else:
@@ -404,8 +410,10 @@ def _electives(inst: Institution, rng: random.Random, sections: list[Section], t
             periods_per_session=1,
             min_days=3,
         )
+        taken: set[str] = set()  # a basket's options meet at once: one teacher each
         for subject, dept in options:
-            t = teacher_for(dept, 3)
+            t = teacher_for(dept, 3, frozenset(taken))
+            taken.add(t.employee_id)
             inst.add("basket_options", basket=code, subject=subject, faculty=t.employee_id)
         students = [st for s in members for st in s.students]
         rng.shuffle(students)

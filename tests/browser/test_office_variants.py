@@ -7,22 +7,16 @@ import io
 import re
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from imports.services import institution_import
 from tests import factories
 from tests.browser.conftest import sign_in
+from tests.browser.test_office_day import NEEDS_POSTGRES
 from tests.tiny_institution import TINY
 from timetabling.models import GenerationJob
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="variants run side by side in threads of the live server: needs PostgreSQL "
-        "(set DATABASE_URL); SQLite's in-memory test database serialises their writers",
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), NEEDS_POSTGRES]
 
 
 def test_compare_two_variants_and_choose_one(page, shot):
