@@ -90,3 +90,15 @@ def published_slot(db, faculty_user, student_user):
         status="COMPLETED", term_start=dt.date(2026, 1, 5), term_end=dt.date(2026, 5, 29)
     )
     return factories.TimetableSlotFactory(job=job, offering=offering, day=0, period=1, active=True)
+
+
+@pytest.fixture
+def jobs_in_process():
+    """Generation jobs run in this process (the console's: in a thread), as in the embedded
+    mode, even when the suite runs with Redis (real Celery workers: ``tests/e2e``)."""
+    from sih28.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.update(task_always_eager=True)
+    yield
+    app.conf.update(task_always_eager=before)

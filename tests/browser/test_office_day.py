@@ -50,7 +50,7 @@ def _sign_out(page) -> None:
 
 
 @NEEDS_POSTGRES
-def test_the_office_day(page, shot, staff, record_property):
+def test_the_office_day(page, shot, staff, record_property, jobs_in_process):
     sign_in(page, "office1")
     page.get_by_role("link", name="Import").click()
     page.wait_for_url("**/office/import/")

@@ -19,7 +19,7 @@ from timetabling.models import GenerationJob
 pytestmark = [pytest.mark.django_db(transaction=True), NEEDS_POSTGRES]
 
 
-def test_compare_two_variants_and_choose_one(page, shot):
+def test_compare_two_variants_and_choose_one(page, shot, jobs_in_process):
     files = {}
     for kind, text in TINY.items():
         files[kind] = io.BytesIO(text.encode())

@@ -93,7 +93,7 @@ def test_the_same_cause_in_another_scope_is_the_same_issue():
     )
 
 
-def test_beat_tasks_check_in_as_cron_monitors(sentry, settings):
+def test_beat_tasks_check_in_as_cron_monitors(sentry, settings, jobs_in_process):
     """A task the beat schedule starts sends an in-progress check-in and, when it ends,
     an ok check-in for the same monitor (the Celery integration's monitor_beat_tasks)."""
     from celery.beat import ScheduleEntry, Scheduler
@@ -101,8 +101,7 @@ def test_beat_tasks_check_in_as_cron_monitors(sentry, settings):
 
     from sih28.celery import app
 
-    assert app.conf.task_always_eager
-    entry = ScheduleEntry(
+    entry = ScheduleEntry(  # run in this process (``jobs_in_process``), with or without Redis
         name="mark-stale-generation-jobs",
         task="timetabling.tasks.mark_stale_jobs_task",
         schedule=schedule(60.0),

@@ -58,7 +58,7 @@ def test_a_department_and_a_batch_together_is_an_error_next_to_the_field(office)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_generate_runs_beside_the_page_and_the_status_box_follows_it(office):
+def test_generate_runs_beside_the_page_and_the_status_box_follows_it(office, jobs_in_process):
     _load_tiny()
     response = office.post("/office/generate/", {"time_limit_s": 5, "department": "CSE"})
     assert response.status_code == 302
