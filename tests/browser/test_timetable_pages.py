@@ -2,56 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from tests import factories
 from tests.browser.conftest import PHONE, sign_in
+from tests.timetabling.conftest import grid  # noqa: F401 - fixtures, shared
+from tests.timetabling.test_pages import week  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def published_week(db):
-    """CSE-3A's published week: Data Structures MON P1 in LH-101 and a two-period lab
-    TUE P3-P4 in LAB-1; student S001 of CSE-3A can sign in."""
-    times = [("09:00", "09:50"), ("09:50", "10:40"), ("11:00", "11:50"), ("11:50", "12:40")]
-    for day in range(5):
-        for period, (start, end) in enumerate(times, start=1):
-            factories.TimeSlotFactory(
-                day=day,
-                period=period,
-                start_time=dt.time.fromisoformat(start),
-                end_time=dt.time.fromisoformat(end),
-            )
-    batch = factories.BatchFactory(code="CSE-3A", name="CSE third semester A")
-    rao = factories.FacultyFactory(employee_id="F101", name="Dr. Anita Rao")
-    job = factories.GenerationJobFactory()
-    theory = factories.OfferingFactory(
-        batch=batch,
-        faculty=rao,
-        subject=factories.SubjectFactory(code="CS301", name="Data Structures"),
-    )
-    lab = factories.OfferingFactory(
-        batch=batch,
-        faculty=rao,
-        subject=factories.SubjectFactory(code="CS391", name="Structures Lab", kind="lab"),
-    )
-    factories.TimetableSlotFactory(
-        job=job, offering=theory, day=0, period=1, room=factories.RoomFactory(code="LH-101")
-    )
-    factories.TimetableSlotFactory(
-        job=job,
-        offering=lab,
-        day=1,
-        period=3,
-        length=2,
-        room=factories.RoomFactory(code="LAB-1", kind="lab"),
-    )
+def published_week(week):  # noqa: F811 - the shared fixture
+    """The page tests' week of CSE-3A (Data Structures MON P1 in LH-101, a two-period lab
+    TUE P3-P4 in LAB-1); student S001 of CSE-3A can sign in."""
     user = factories.UserFactory(username="s001", role="student")
-    factories.StudentFactory(roll_number="S001", user=user, batch=batch)
-    return batch
+    factories.StudentFactory(roll_number="S001", user=user, batch=week["batch"])
+    return week["batch"]
 
 
 def test_a_student_signs_in_and_reads_their_week(page, shot, published_week):

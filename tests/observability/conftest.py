@@ -328,3 +328,13 @@ def celery_worker_process(
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait(5)
+
+
+def dead_dsn() -> str:
+    """A DSN on a local port nothing listens at (a Sentry that is down)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://public@127.0.0.1:{port}/1"

@@ -4,7 +4,6 @@ on, and the circuit breaker of the transport (public SDK surface only)."""
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -14,7 +13,13 @@ from sih28 import sentry as s
 from sih28.sentry_errors import error_type
 from sih28.sentry_sampling import TraceRates, make_traces_sampler
 from tests import factories
-from tests.observability.conftest import FAKE_DSN, RecordingTransport, sentry_off, wsgi_request
+from tests.observability.conftest import (
+    FAKE_DSN,
+    RecordingTransport,
+    dead_dsn,
+    sentry_off,
+    wsgi_request,
+)
 
 
 def _auth() -> dict[str, str]:
@@ -193,11 +198,8 @@ def test_error_type_follows_the_cause_chain():
 def test_a_dead_sentry_does_not_slow_requests_and_recovers_its_pace():
     """Nothing listens at the DSN: the first failed send pauses all sending (5 s, doubling
     while the outage lasts), capture calls return at once, and nothing is queued."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     s.init_sentry(
-        dsn=f"http://public@127.0.0.1:{port}/1",
+        dsn=dead_dsn(),
         environment="test",
         release=None,
         traces_sample_rate=1.0,

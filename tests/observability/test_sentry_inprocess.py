@@ -18,7 +18,7 @@ from knox.models import AuthToken
 from sih28 import scrubbing
 from sih28 import sentry as s
 from tests import factories
-from tests.observability.conftest import FAKE_DSN, ROOT, sentry_off, wsgi_request
+from tests.observability.conftest import FAKE_DSN, ROOT, dead_dsn, sentry_off, wsgi_request
 
 pytestmark = pytest.mark.django_db
 
@@ -561,13 +561,8 @@ def test_infeasible_generation_groups_by_cause(sentry):
 def test_unreachable_server_trips_the_circuit_breaker():
     """With nothing listening at the DSN, the first failed send stops all sending for a
     while: later events are dropped at once instead of queued and retried."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     s.init_sentry(
-        dsn=f"http://public@127.0.0.1:{port}/1",
+        dsn=dead_dsn(),
         environment="test",
         release=None,
         traces_sample_rate=1.0,

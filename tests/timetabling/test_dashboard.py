@@ -87,6 +87,7 @@ def test_with_nothing_published_the_dashboard_says_what_to_do(client, staff_user
     assert "Nothing is published yet" in client.get("/office/").content.decode()
 
 
+@pytest.mark.django_db
 def test_the_dashboard_counts_the_sessions_a_leave_leaves_without_cover(client, staff_user):
     import datetime as dt
 
@@ -102,8 +103,3 @@ def test_the_dashboard_counts_the_sessions_a_leave_leaves_without_cover(client, 
     FacultyLeave.objects.create(faculty=slot.faculty, start=monday, end=monday)
     page = client.get("/office/").content.decode()
     assert '<strong id="open-gaps-count">1</strong> session without cover' in page
-
-
-test_the_dashboard_counts_the_sessions_a_leave_leaves_without_cover = pytest.mark.django_db(
-    test_the_dashboard_counts_the_sessions_a_leave_leaves_without_cover
-)
