@@ -35,7 +35,7 @@ from timetabling.generation.review import (
     variant_choose,
 )
 from timetabling.generation.run import generation_job_run
-from timetabling.generation.scope import Pull, Scope, scope_batch_ids, scope_resolve
+from timetabling.generation.scope import Pull, Scope, scope_resolve
 from timetabling.generation.stale import generation_jobs_mark_stale
 from timetabling.generation.states import MOVES, TransitionRefused
 
@@ -66,7 +66,6 @@ __all__ = [
     "generation_job_run",
     "generation_jobs_mark_stale",
     "generation_problem_build",
-    "scope_batch_ids",
     "scope_resolve",
     "task_time_limits",
     "timetable_publish",

@@ -108,12 +108,3 @@ def scope_resolve(
             ids = grown
             changed = True
     return Scope(batch_ids=frozenset(ids), asked=frozenset(asked), pulls=tuple(pulls))
-
-
-def scope_batch_ids(
-    *, semester: int | None, department_id: int | None, batch_id: int | None
-) -> set[int]:
-    """The batches a scope covers (see :func:`scope_resolve`)."""
-    return set(
-        scope_resolve(semester=semester, department_id=department_id, batch_id=batch_id).batch_ids
-    )
