@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 FINISHED_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 _TICK_S = 0.2  # how often the monitoring thread wakes up
 _PROGRESS_EVERY_S = 1.0  # at most one progress/heartbeat write per second
+_GRACE_S = 30.0  # the safety net gives the solver 1.5 x its limit plus this before cancelling
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 
@@ -222,9 +223,15 @@ def solve_monitored(
 ) -> opt.Result:
     """Solve in a helper thread; this thread writes progress and watches for cancel."""
     box: dict[str, Any] = {}
+    ready = threading.Event()
 
     def target() -> None:
         try:
+            # a process's first solve compiles the annealing kernels (20 s and more on a busy
+            # machine with an empty cache); that is not the solver's time, so the safety net
+            # below starts counting only once they are ready (a no-op in a warmed worker)
+            opt.warm_up()
+            ready.set()
             box["result"] = opt.solve(
                 problem, options, on_progress=monitor.solver_progress, cancel=monitor.cancel
             )
@@ -234,14 +241,16 @@ def solve_monitored(
     thread = threading.Thread(target=target, name=f"solve-job-{monitor.job_id}", daemon=True)
     thread.start()
     # the solver's own time limit plus a grace period: a safety net, never the normal path
-    give_up = time.monotonic() + options.time_limit_s * 1.5 + 30
+    give_up: float | None = None
     try:
         while thread.is_alive():
             thread.join(_TICK_S)
             if not thread.is_alive():
                 break
             monitor.tick()
-            if time.monotonic() > give_up:
+            if give_up is None and ready.is_set():
+                give_up = time.monotonic() + options.time_limit_s * 1.5 + _GRACE_S
+            if give_up is not None and time.monotonic() > give_up:
                 monitor.cancel.set()
     except BaseException:
         # SoftTimeLimitExceeded, KeyboardInterrupt, a database error: stop the solver first
