@@ -353,6 +353,9 @@ GENERATION_PENDING_TIMEOUT_S = env.int("GENERATION_PENDING_TIMEOUT_S", default=3
 GENERATION_STAY_CLOSE_WEIGHT = env.int("GENERATION_STAY_CLOSE_WEIGHT", default=4)
 # How many times a job is (re)started after its worker died before it is failed.
 GENERATION_MAX_ATTEMPTS = env.int("GENERATION_MAX_ATTEMPTS", default=2)
+# An infeasible job spends at most this long (and at most half its time limit plus 15 s)
+# looking for remedies, each verified by the pre-checks and a short solve; 0 switches it off.
+GENERATION_REMEDY_BUDGET_S = env.float("GENERATION_REMEDY_BUDGET_S", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "mark-stale-generation-jobs": {
         "task": "timetabling.tasks.mark_stale_jobs_task",

@@ -16,6 +16,13 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-012
 
 
 @pytest.fixture(autouse=True)
+def _remedies_off(settings):
+    """An infeasible job spends up to a minute on verified remedies (short solves); tests
+    not about remedies switch that off, the ones about them set a budget."""
+    settings.GENERATION_REMEDY_BUDGET_S = 0
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle counters and cached values must not leak between tests."""
     cache.clear()

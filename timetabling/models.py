@@ -57,6 +57,8 @@ class GenerationJob(models.Model):
     progress = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
+    # an infeasible job's verified remedies: [{"kind": ..., "text": ...}], at most three
+    remedies = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -79,6 +79,21 @@ class JobMetricsSerializer(serializers.Serializer):
     )
 
 
+class RemedySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[
+            "room",
+            "teacher_day",
+            "teacher_week",
+            "teacher_in_a_row",
+            "move_pin",
+            "shift",
+            "combined",
+        ]
+    )
+    text = serializers.CharField(help_text="The change, in the institution's words.")
+
+
 class GenerationJobSerializer(serializers.ModelSerializer):
     # Null unless the job's scope names a department or a batch, and (creator) for a job
     # started by a command rather than a user.
@@ -88,6 +103,14 @@ class GenerationJobSerializer(serializers.ModelSerializer):
     scope = serializers.CharField(source="scope_label", read_only=True)
     published = serializers.SerializerMethodField()
     metrics = serializers.SerializerMethodField()
+    remedies = RemedySerializer(
+        many=True,
+        read_only=True,
+        help_text=(
+            "An infeasible job's remedies (at most three), each verified by the pre-checks "
+            "and a short solve with the change applied; empty otherwise."
+        ),
+    )
 
     class Meta:
         model = GenerationJob
@@ -103,6 +126,7 @@ class GenerationJobSerializer(serializers.ModelSerializer):
             "progress",
             "metrics",
             "error",
+            "remedies",
             "created_by",
             "created_at",
             "started_at",

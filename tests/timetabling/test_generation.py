@@ -221,6 +221,38 @@ def test_an_infeasible_institution_fails_with_an_explanation(admin_user, institu
     assert not TimetableSlot.objects.exists()
 
 
+def test_an_infeasible_job_proposes_verified_remedies(admin_user, institution, settings):
+    settings.GENERATION_REMEDY_BUDGET_S = 20
+    teacher = institution["faculty"][0]
+    teacher.max_hours_per_week = 1
+    teacher.save()
+    job = _run(admin_user)
+    assert job.status == JobStatus.FAILED
+    assert job.remedies, job.error
+    first = job.remedies[0]
+    assert first["kind"] == "teacher_week"
+    assert first["text"].startswith(f"allow faculty {teacher.employee_id} to teach up to ")
+    assert "Remedies (each checked by the pre-checks and a short solve):" in job.error
+    assert f"- {first['text']}" in job.error
+    # the remedy holds: with the limit it names, the same institution generates
+    needed = int(first["text"].split("up to ")[1].split()[0])
+    teacher.max_hours_per_week = needed
+    teacher.save()
+    assert _run(admin_user).status == JobStatus.COMPLETED
+
+
+def test_the_api_returns_a_jobs_remedies(admin_user, institution, settings, client):
+    settings.GENERATION_REMEDY_BUDGET_S = 20
+    teacher = institution["faculty"][0]
+    teacher.max_hours_per_week = 1
+    teacher.save()
+    job = _run(admin_user)
+    client.force_login(admin_user)
+    body = client.get(f"/api/generation-jobs/{job.pk}/").json()
+    assert body["remedies"] == job.remedies and body["remedies"]
+    assert set(body["remedies"][0]) == {"kind", "text"}
+
+
 def test_an_exception_fails_the_job_and_is_raised(admin_user, institution, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("solver exploded")

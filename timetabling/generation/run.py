@@ -112,7 +112,10 @@ def _run(lease: Lease, on_progress: ProgressCallback | None, root: Any) -> Gener
         return _fail(lease, "Cannot generate a timetable: " + " ".join(gen.issues), infeasible=True)
 
     options = opt.SolveOptions(
-        time_limit_s=float(job.time_limit_s), workers=settings.GENERATION_WORKERS, seed=params.seed
+        time_limit_s=float(job.time_limit_s),
+        workers=settings.GENERATION_WORKERS,
+        seed=params.seed,
+        remedy_budget_s=remedy_budget_s(job.time_limit_s),
     )
     monitor = Monitor(lease, threading.Event(), on_progress)
     with sentry_sdk.start_span(op="optimize", name="Optimize") as span:
@@ -145,7 +148,10 @@ def _run(lease: Lease, on_progress: ProgressCallback | None, root: Any) -> Gener
                 " The solver proved that the hard rules cannot all be met but could not"
                 " name one reason; check rooms, faculty loads and unavailability."
             )
-        return _fail(lease, text, infeasible=True)
+        if result.remedies:
+            text += "\nRemedies (each checked by the pre-checks and a short solve):\n"
+            text += "\n".join(f"- {r.text}" for r in result.remedies)
+        return _fail(lease, text, infeasible=True, remedies=result.remedies)
     if result.status == opt.Status.UNKNOWN:
         return _fail(
             lease,
@@ -288,10 +294,28 @@ def _save(
     return metrics
 
 
-def _fail(lease: Lease, error: str, *, infeasible: bool = False) -> GenerationJob:
+def remedy_budget_s(time_limit_s: float) -> float:
+    """Seconds an infeasible job spends on remedies: the setting, capped so that finding
+    the conflict, explaining it and the remedies stay inside the run's safety net (1.5 x
+    the limit plus a grace; see ``lease.solve_monitored``)."""
+    return max(0.0, min(settings.GENERATION_REMEDY_BUDGET_S, 0.5 * time_limit_s + 15))
+
+
+def _fail(
+    lease: Lease,
+    error: str,
+    *,
+    infeasible: bool = False,
+    remedies: tuple[opt.Remedy, ...] = (),
+) -> GenerationJob:
     job = lease.job
     try:
-        states.job_fail(job_id=job.pk, token=lease.token, error=error)
+        states.job_fail(
+            job_id=job.pk,
+            token=lease.token,
+            error=error,
+            remedies=[{"kind": r.kind, "text": r.text} for r in remedies],
+        )
     except states.TransitionRefused as refused:
         raise Lost() from refused
     scope = job.scope_label

@@ -118,6 +118,7 @@ def _claim_values(now: dt.datetime, task_id: str | None) -> dict[str, Any]:
         "started_at": now,
         "heartbeat_at": now,
         "error": "",
+        "remedies": [],
         "progress": {"phase": "building"},
     }
     if task_id:
@@ -191,9 +192,18 @@ def job_complete(*, job_id: int, token: dt.datetime, progress: dict[str, Any]) -
     )
 
 
-def job_fail(*, job_id: int, token: dt.datetime, error: str) -> None:
-    """RUNNING -> FAILED by the run that holds the lease."""
-    _move("fail", job_id, {"started_at": token}, finished_at=timezone.now(), error=error)
+def job_fail(
+    *, job_id: int, token: dt.datetime, error: str, remedies: list[dict[str, str]] | None = None
+) -> None:
+    """RUNNING -> FAILED by the run that holds the lease (with an infeasible job's remedies)."""
+    _move(
+        "fail",
+        job_id,
+        {"started_at": token},
+        finished_at=timezone.now(),
+        error=error,
+        remedies=remedies or [],
+    )
 
 
 def job_fail_to_queue(*, job_id: int, error: str) -> None:

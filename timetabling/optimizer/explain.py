@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -19,6 +20,7 @@ from .cpsat import build_time_model, make_solver
 from .domain import Prepared, prepare
 from .model import Problem, RoomKind, SolveOptions
 from .placement import cell_word, name_of, placement_checks, shift_reason
+from .timemodel import Group
 
 KIND_WORD = {RoomKind.LECTURE: "lecture", RoomKind.LAB: "lab"}
 
@@ -203,15 +205,26 @@ def _word(problem: Problem, prep: Prepared, group: tuple[str, Hashable]) -> str:
     return f"{kind} {ident}"
 
 
-def explain(
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why a problem has no timetable: ``reasons`` in the institution's words, from the
+    counting checks (``prechecks``) or else from ``core``, the groups of rules (kind, id)
+    that CP-SAT found cannot hold together."""
+
+    reasons: tuple[str, ...]
+    prechecks: bool
+    core: tuple[Group, ...] = ()
+
+
+def diagnose(
     problem: Problem, options: SolveOptions | None = None, budget_s: float = 10.0
-) -> list[str]:
-    """Domain-worded reasons why ``problem`` has no timetable (few items, most specific)."""
+) -> Diagnosis:
+    """The counting checks, else a small core of rule groups that cannot all hold."""
     options = options or SolveOptions()
     prep = prepare(problem)
     quick = precheck(prep)
     if quick:
-        return quick
+        return Diagnosis(tuple(quick), prechecks=True)
     deadline = time.monotonic() + budget_s
     tm = build_time_model(prep, explain=True)
     assert tm.guards is not None
@@ -221,7 +234,7 @@ def explain(
     solver.parameters.num_workers = 1  # core extraction needs a single worker
     status = solver.solve(tm.model)
     if status != cp_model.INFEASIBLE:
-        return []
+        return Diagnosis((), prechecks=False)
     core = [lits[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in lits]
 
     # shrink: drop a group when the rest is still infeasible
@@ -236,4 +249,11 @@ def explain(
         s2.parameters.num_workers = 1
         if s2.solve(tm.model) == cp_model.INFEASIBLE:
             kept = trial
-    return [_word(problem, prep, g) for g in kept]
+    return Diagnosis(tuple(_word(problem, prep, g) for g in kept), False, tuple(kept))
+
+
+def explain(
+    problem: Problem, options: SolveOptions | None = None, budget_s: float = 10.0
+) -> list[str]:
+    """Domain-worded reasons why ``problem`` has no timetable (few items, most specific)."""
+    return list(diagnose(problem, options, budget_s).reasons)

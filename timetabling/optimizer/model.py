@@ -209,6 +209,8 @@ class SolveOptions:
     workers: int = 2
     seed: int = 0
     explain_infeasibility: bool = True
+    # seconds to look for verified remedies when the problem is infeasible (0: none)
+    remedy_budget_s: float = 0.0
 
 
 class CancelToken(Protocol):
@@ -253,6 +255,16 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class Remedy:
+    """One change that was verified to make an infeasible problem solvable: ``kind``
+    (room, teacher_day, teacher_week, teacher_in_a_row, move_pin, shift) and the change in
+    the institution's words ("add one lab room with 40 seats, free on TUE-THU P5-P7")."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Result:
     status: Status
     sessions: tuple[Session, ...] = ()
@@ -261,6 +273,7 @@ class Result:
     penalties: tuple[Penalty, ...] = ()
     stats: Stats = field(default_factory=Stats)
     explanation: tuple[str, ...] = ()  # domain-worded reasons when INFEASIBLE
+    remedies: tuple[Remedy, ...] = ()  # verified changes when INFEASIBLE (remedy_budget_s)
 
     @property
     def has_solution(self) -> bool:

@@ -20,16 +20,17 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from . import anneal
+from . import anneal, remedies
 from .clock import Clock
 from .cpsat import ProgressFn, SearchWatch, build_time_model, make_solver, objective_of
 from .domain import Prepared, prepare, room_fits
 from .evaluate import evaluate
-from .explain import explain, precheck
+from .explain import Diagnosis, diagnose, precheck
 from .model import (
     CancelToken,
     Problem,
     Progress,
+    Remedy,
     Result,
     Session,
     SolveOptions,
@@ -53,6 +54,11 @@ ROOM_SHARE_ANNEALED = 0.02  # ... or this share when annealing follows (it moves
 # PROOF_SHARE of the limit, to prove the timetable optimal before annealing.
 JOINT_FULL_MAX_VARS = 5000
 PROOF_SHARE = 0.25
+
+ROOMS_ONLY_REASON = (
+    "every time rule can be met, but no choice of times leaves each multi-period session one "
+    "room that is free for all its periods; add rooms of that kind or fewer long sessions"
+)
 
 Placed = tuple[int, int, int, int]  # (class index, day, start period, room index)
 
@@ -90,9 +96,11 @@ def solve(
     prep = prepare(problem)
     issues = precheck(prep)
     if issues:
+        diagnosis = Diagnosis(tuple(issues), prechecks=True)
         return Result(
             Status.INFEASIBLE,
-            explanation=tuple(issues) if options.explain_infeasibility else (),
+            explanation=diagnosis.reasons if options.explain_infeasibility else (),
+            remedies=_remedies(problem, diagnosis, options, cancel),
             stats=Stats(wall_time_s=elapsed()),
         )
 
@@ -121,8 +129,14 @@ def solve(
     if watch.cancelled:
         return Result(Status.CANCELLED, stats=stats())
     if status == cp_model.INFEASIBLE:
-        expl = explain(problem, options) if options.explain_infeasibility else []
-        return Result(Status.INFEASIBLE, explanation=tuple(expl), stats=stats())
+        wanted = options.explain_infeasibility or options.remedy_budget_s > 0
+        diagnosis = diagnose(problem, options) if wanted else Diagnosis((), prechecks=False)
+        return Result(
+            Status.INFEASIBLE,
+            explanation=diagnosis.reasons if options.explain_infeasibility else (),
+            remedies=_remedies(problem, diagnosis, options, cancel),
+            stats=stats(),
+        )
     if status == cp_model.MODEL_INVALID:
         return Result(Status.INVALID, stats=stats())
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -135,15 +149,11 @@ def solve(
         if found is None:  # no rooms for these times: times and rooms together
             joint = _solve_jointly(prep, tm, best, None, options, clock, cancel, clock.remaining())
             if joint.status == cp_model.INFEASIBLE:
+                diagnosis = Diagnosis((ROOMS_ONLY_REASON,), prechecks=False)
                 return Result(
                     Status.INFEASIBLE,
-                    explanation=(
-                        "every time rule can be met, but no choice of times leaves each "
-                        "multi-period session one room that is free for all its periods; add "
-                        "rooms of that kind or fewer long sessions",
-                    )
-                    if options.explain_infeasibility
-                    else (),
+                    explanation=diagnosis.reasons if options.explain_infeasibility else (),
+                    remedies=_remedies(problem, diagnosis, options, cancel),
                     stats=stats(),
                 )
             if not joint.placed:
@@ -193,6 +203,16 @@ def solve(
         best_bound=bound,
         penalties=evaluate(problem, sessions).penalties,
         stats=stats(),
+    )
+
+
+def _remedies(
+    problem: Problem, diagnosis: Diagnosis, options: SolveOptions, cancel: CancelToken | None
+) -> tuple[Remedy, ...]:
+    if options.remedy_budget_s <= 0:
+        return ()
+    return remedies.propose(
+        problem, diagnosis, options, solve, budget_s=options.remedy_budget_s, cancel=cancel
     )
 
 
