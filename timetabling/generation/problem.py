@@ -252,5 +252,5 @@ def generation_problem_build(*, job: GenerationJob) -> GenerationInput:
 
 
 def name_rooms(gen: GenerationInput) -> None:
-    """Room codes for explanations (one query, only when an explanation is needed)."""
+    """Room codes for explanations and remedies (one query)."""
     gen.problem.names["rooms"] = dict(Room.objects.values_list("pk", "code"))

@@ -117,6 +117,7 @@ def _run(lease: Lease, on_progress: ProgressCallback | None, root: Any) -> Gener
         seed=params.seed,
         remedy_budget_s=remedy_budget_s(job.time_limit_s),
     )
+    name_rooms(gen)  # explanations and remedies are worded during the solve
     monitor = Monitor(lease, threading.Event(), on_progress)
     with sentry_sdk.start_span(op="optimize", name="Optimize") as span:
         monitor.tick(force=True)
@@ -138,7 +139,6 @@ def _run(lease: Lease, on_progress: ProgressCallback | None, root: Any) -> Gener
             )
         return _stop(lease)
     if result.status == opt.Status.INFEASIBLE:
-        name_rooms(gen)
         reasons = list(result.explanation)
         text = f"No feasible timetable exists for {scope}."
         if reasons:

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from .cpsat import build_time_model, make_solver
 from .domain import Prepared, prepare
 from .model import Problem, RoomKind, SolveOptions
-from .placement import cell_word, name_of, placement_checks, shift_reason
+from .placement import cell_word, class_word, name_of, placement_checks, shift_reason
 from .timemodel import Group
 
 KIND_WORD = {RoomKind.LECTURE: "lecture", RoomKind.LAB: "lab"}
@@ -57,6 +57,14 @@ def precheck(prep: Prepared) -> list[str]:
             out.append(
                 f"no {KIND_WORD[cls.kind]} room holds {size} students for {name} "
                 f"(the largest has {max(r.capacity for r in rooms)} seats)"
+            )
+            continue
+        featured = [r.capacity for r in rooms if cls.room_features <= r.features]
+        if problem.capacity_is_hard and featured and max(featured) < size:
+            out.append(
+                f"{class_word(problem, cls)} has {size} students and no "
+                f"{KIND_WORD[cls.kind]} room with {' and '.join(sorted(cls.room_features))} "
+                f"holds them (the largest has {max(featured)} seats)"
             )
             continue
         starts = prep.starts[ci]
@@ -125,6 +133,52 @@ def precheck(prep: Prepared) -> list[str]:
                 f"{_plural(len(prep.rooms_by_kind[kind]), KIND_WORD[kind] + ' room')} "
                 f"offer{'s' if len(prep.rooms_by_kind[kind]) == 1 else ''} {have}"
             )
+    out.extend(precheck_long_sessions(prep))
+    return out
+
+
+def precheck_long_sessions(prep: Prepared) -> list[str]:
+    """Sessions of L periods or more of a room kind against how many fit in its rooms: a
+    session never spans a break, a closure or a fixed session, so a room's free run of n
+    periods holds n // L of them (the room-period count misses this)."""
+    problem = prep.problem
+    g = problem.grid
+    out: list[str] = []
+    for kind, rooms in prep.rooms_by_kind.items():
+        lengths = sorted(
+            {c.periods_per_session for c in problem.classes if c.kind == kind} - {1}, reverse=True
+        )
+        for length in lengths:
+            need = sum(
+                c.sessions_per_week
+                for c in problem.classes
+                if c.kind == kind and c.periods_per_session >= length
+            )
+            fit = 0
+            for room in rooms:
+                for d in range(g.days):
+                    run = 0
+                    for p in range(g.periods_per_day):
+                        free = (
+                            g.exists(d, p)
+                            and (d, p) not in room.unavailable
+                            and not prep.fixed.room[(room.id, d, p)]
+                        )
+                        if free:
+                            run += 1
+                        if not free or not g.consecutive(d, p):
+                            fit += run // length
+                            run = 0
+                    fit += run // length
+            if need > fit:
+                out.append(
+                    f"{need} {KIND_WORD[kind]} sessions of {length} periods or more need a "
+                    f"{KIND_WORD[kind]} room each, but the "
+                    f"{_plural(len(rooms), KIND_WORD[kind] + ' room')} "
+                    f"hold{'s' if len(rooms) == 1 else ''} at most {fit} such "
+                    f"sessions a week (a session never spans a break)"
+                )
+                break
     return out
 
 

@@ -73,7 +73,7 @@ def _features_word(features: Iterable[str]) -> str:
     return " and ".join(sorted(features))
 
 
-def _class_word(problem: Problem, cls: ClassSpec) -> str:
+def class_word(problem: Problem, cls: ClassSpec) -> str:
     """``basket CSE7-PE2: option Blockchain`` for a basket option, else ``class X``."""
     if cls.basket is None:
         return name_of(problem, "classes", cls.id)
@@ -88,7 +88,7 @@ def _option(problem: Problem, cls: ClassSpec) -> str:
 def _pin_word(problem: Problem, cls: ClassSpec, pin: Pin) -> str:
     what = "fixed session" if pin.reason == "fixed" else "pinned session"
     where = f" in {name_of(problem, 'rooms', pin.room)}" if pin.room is not None else ""
-    return f"the {what} of {_class_word(problem, cls)} at {cell_word(pin.day, pin.period)}{where}"
+    return f"the {what} of {class_word(problem, cls)} at {cell_word(pin.day, pin.period)}{where}"
 
 
 # --- rooms: features and closures ---------------------------------------------------
@@ -113,7 +113,7 @@ def check_room_features(prep: Prepared) -> list[str]:
             else f"no {kind} room has all of them"
         )
         out.append(
-            f"{_class_word(problem, cls)} needs a {kind} room with "
+            f"{class_word(problem, cls)} needs a {kind} room with "
             f"{_features_word(cls.room_features)}; {why}"
         )
     return out
@@ -152,7 +152,7 @@ def check_free_rooms(prep: Prepared) -> list[str]:
         seats = f"{size} seats" if problem.capacity_is_hard else "seats"
         feats = f" and {_features_word(cls.room_features)}" if cls.room_features else ""
         out.append(
-            f"{_class_word(problem, cls)} has {size} students and no free "
+            f"{class_word(problem, cls)} has {size} students and no free "
             f"{KIND_WORD[cls.kind]} room with {seats}{feats} on {cells_word(blocked)}"
         )
     return out
@@ -253,7 +253,7 @@ def check_pins(prep: Prepared) -> list[str]:
             )
         if len(cls.pins) > cls.sessions_per_week:
             out.append(
-                f"{_class_word(problem, cls)} has {len(cls.pins)} pinned sessions but meets "
+                f"{class_word(problem, cls)} has {len(cls.pins)} pinned sessions but meets "
                 f"{cls.sessions_per_week} times a week"
             )
         taken: dict[Slot, Pin] = {}
@@ -337,7 +337,7 @@ def check_pinned_out(prep: Prepared) -> list[str]:
             continue
         named = [_pin_word(problem, problem.classes[oci], opin) for oci, opin in blockers]
         out.append(
-            f"{_class_word(problem, cls)} still needs {_count(need, 'session')} but other "
+            f"{class_word(problem, cls)} still needs {_count(need, 'session')} but other "
             f"pins leave it {_count(left, 'start time')}: " + "; ".join(named)
         )
     return out

@@ -95,8 +95,16 @@ def propose(
         result = solve(changed, short, cancel=cancel)
         if not result.has_solution or evaluate(changed, result.sessions).hard_total:
             continue
-        found.append(Remedy(cand.kind, cand.describe(result)))
+        remedy = Remedy(cand.kind, cand.describe(result))
+        # two candidates may come to one change (the same room, needed at other times)
+        if all(_change_of(r) != _change_of(remedy) for r in found):
+            found.append(remedy)
     return tuple(found)
+
+
+def _change_of(remedy: Remedy) -> str:
+    """What a remedy changes, without when the verified timetable needs it."""
+    return remedy.text.partition(", free on ")[0]
 
 
 def _combined(problem: Problem, ranked: list[_Candidate], failing: int) -> list[_Candidate]:

@@ -153,3 +153,22 @@ def test_no_remedies_unless_asked(build, mk):
     p = build(classes, periods=2, rooms=[Room(2, LAB, 30)])
     result = solve(p, SolveOptions(time_limit_s=5, workers=1))
     assert result.status == Status.INFEASIBLE and result.remedies == ()
+
+
+def test_long_sessions_that_cannot_fit_around_breaks_are_counted_before_solving(build, mk):
+    from timetabling.optimizer import TimeGrid
+    from timetabling.optimizer.domain import prepare
+    from timetabling.optimizer.explain import precheck
+
+    # one lab room, a day of 5 periods with a break after P2, closed at P4: two-period labs
+    # fit at P1-P2 only, so a second lab cannot be held though the room has the 4 free
+    # periods the two labs take
+    grid = TimeGrid(1, 5, breaks_after=frozenset({(0, 1)}))
+    labs = [mk(i, batches=(i,), kind=LAB, faculty=i, periods_per_session=2) for i in (1, 2)]
+    p = build(labs, grid=grid, rooms=[Room(1, LAB, 30, unavailable=frozenset({(0, 3)}))])
+    assert precheck(prepare(p)) == [
+        "2 lab sessions of 2 periods or more need a lab room each, but the 1 lab room holds at "
+        "most 1 such sessions a week (a session never spans a break)"
+    ]
+    roomier = replace(p, rooms=(Room(1, LAB, 30),))  # without the closure both fit
+    assert precheck(prepare(roomier)) == []
