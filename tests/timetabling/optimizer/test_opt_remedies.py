@@ -172,3 +172,21 @@ def test_long_sessions_that_cannot_fit_around_breaks_are_counted_before_solving(
     ]
     roomier = replace(p, rooms=(Room(1, LAB, 30),))  # without the closure both fit
     assert precheck(prepare(roomier)) == []
+
+
+def test_two_independent_faults_get_one_remedy_that_mends_both(build, mk):
+    # three labs for two lab periods, and a teacher allowed 1 period a week for 2
+    labs = [mk(i, batches=(i,), kind=LAB, faculty=i) for i in (1, 2, 3)]
+    lecture = mk(4, batches=(4,), faculty=7, n=2)
+    p = build(
+        [*labs, lecture], periods=2,
+        rooms=[Room(1, RoomKind.LECTURE, 100), Room(2, LAB, 30)],
+        faculty=[Faculty(1), Faculty(2), Faculty(3), Faculty(7, max_periods_per_week=1)],
+        names={"faculty": {7: "F007"}},
+    )  # fmt: skip
+    result = _remedies(p)
+    assert len(result.explanation) == 2
+    assert [r.kind for r in result.remedies] == ["combined"]
+    parts = sorted(result.remedies[0].text.split("; and "))
+    assert parts[0].startswith("add one lab room with 10 seats, free on MON P")
+    assert parts[1] == "allow faculty F007 to teach up to 2 periods a week"
