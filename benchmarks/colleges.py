@@ -22,6 +22,7 @@ scored by the independent evaluator. The table:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -69,7 +70,9 @@ def preferences_met(problem: Any, sessions: list[Any]) -> tuple[int, int]:
     return met, counted
 
 
-def run_one(which: str, scale: int, time_limit: float, workers: int, seed: int, url: str) -> dict:
+def run_one(
+    which: str, scale: int, time_limit: float, workers: int, seed: int, url: str, weighting: str
+) -> dict:
     """Build, solve and score one college (in this process); the row of the table."""
     scratch = Path(tempfile.mkdtemp(prefix="sih28-college-"))
     _setup_django(url or f"sqlite:///{scratch / 'college.sqlite3'}")
@@ -80,6 +83,7 @@ def run_one(which: str, scale: int, time_limit: float, workers: int, seed: int, 
     from benchmarks.institution import College, generate
     from timetabling import optimizer as opt
     from timetabling.generation import generation_job_create, generation_problem_build
+    from timetabling.generation.variants import variant_weights
 
     call_command("migrate", verbosity=0)
     if url:
@@ -93,8 +97,10 @@ def run_one(which: str, scale: int, time_limit: float, workers: int, seed: int, 
     gen = generation_problem_build(job=job)
     build_s = time.monotonic() - started
     problem = gen.problem
+    if weighting:
+        problem = dataclasses.replace(problem, weights=variant_weights(weighting, problem.weights))
     row: dict[str, Any] = {
-        "college": f"{which} x{scale}",
+        "college": f"{which} x{scale}" + (f" {weighting}" if weighting else ""),
         "batches": len(problem.batches),
         "students": len(problem.students),
         "classes": len(problem.classes),
@@ -137,7 +143,7 @@ def run_one(which: str, scale: int, time_limit: float, workers: int, seed: int, 
 def _print_table(rows: list[dict]) -> None:
     print()
     head = (
-        f"{'college':<9}{'batches':>8}{'students':>9}{'classes':>8}{'sessions':>9}"
+        f"{'college':<16}{'batches':>8}{'students':>9}{'classes':>8}{'sessions':>9}"
         f"{'first s':>8}{'status':>11}{'hard':>6}{'soft':>7}{'greedy':>8}{'unplaced':>9}"
         f"{'prefs':>7}{'greedy prefs':>13}{'peak MB':>13}"
     )
@@ -147,7 +153,7 @@ def _print_table(rows: list[dict]) -> None:
         first = r.get("first_feasible_s")
         hard = sum(r["hard"].values()) if "hard" in r else "-"
         print(
-            f"{r['college']:<9}{r['batches']:>8}{r['students']:>9}{r['classes']:>8}"
+            f"{r['college']:<16}{r['batches']:>8}{r['students']:>9}{r['classes']:>8}"
             f"{r['sessions']:>9}{'-' if first is None else f'{first:.1f}':>8}{r['status']:>11}"
             f"{hard:>6}{r.get('soft', '-'):>7}{r['greedy_soft']:>8}{r['greedy_unplaced']:>9}"
             f"{r.get('prefs') if r.get('prefs') is not None else '-':>7}"
@@ -178,11 +184,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default="", help="default: a scratch SQLite file")
+    parser.add_argument(
+        "--weighting",
+        default="",
+        help="solve with a variant's weighting (e.g. teachers: preferences first)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         row = run_one(
-            args.which[0], args.scale, args.time_limit, args.workers, args.seed, args.database_url
+            args.which[0],
+            args.scale,
+            args.time_limit,
+            args.workers,
+            args.seed,
+            args.database_url,
+            args.weighting,
         )
         print("ROW " + json.dumps(row), flush=True)
         return
@@ -210,6 +227,8 @@ def main(argv: list[str] | None = None) -> None:
                 str(args.seed),
                 "--database-url",
                 args.database_url,
+                "--weighting",
+                args.weighting,
             ],
             capture_output=True,
             text=True,
