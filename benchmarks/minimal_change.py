@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     from academics.models import FacultyUnavailability, TimeSlot
     from benchmarks.institution import generate
     from timetabling import optimizer as opt
-    from timetabling.generation import timetable_publish
+    from timetabling.generation import timetable_publish_direct
 
     settings.GENERATION_WORKERS = args.workers
     counts = generate(args.seed).write(scratch / "csv")
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     call_command("import_csv", "--dir", str(scratch / "csv"), verbosity=0)
 
     first = _run("Generation", args.time_limit)
-    timetable_publish(job_id=first.pk, user=None)
+    timetable_publish_direct(job_id=first.pk, user=None)
     published = _sessions(first)
     busiest = Counter(
         first.slots.filter(primary=True).values_list("faculty__employee_id", "faculty_id", "day")
