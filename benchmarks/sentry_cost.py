@@ -36,6 +36,7 @@ VARIANTS: dict[str, str] = {
     "errors only, as before": "the first set-up: Django, Redis, request transactions, all",
     "tracing on, request not sampled": "the default rates, this read not sampled",
     "tracing on, + Django integration, not sampled": "the same with the Django integration",
+    "tracing on, SDK logger at DEBUG, not sampled": "the SDK's logger left at its DEBUG level",
     "every request traced": "every rate 1.0",
     "every request traced, + Django integration": "the same with the Django integration",
 }
@@ -118,6 +119,8 @@ def _init(variant: str) -> None:
         **extra,
     )
     assert sentry_sdk.get_client().is_active()
+    if variant == "tracing on, SDK logger at DEBUG, not sampled":
+        logging.getLogger(s.SDK_LOGGER).setLevel(logging.DEBUG)  # as the SDK leaves it
 
 
 def _measure(variant: str, requests: int, students: int) -> tuple[float, float]:

@@ -37,6 +37,8 @@ from sih28.sentry_sampling import TraceRates, make_traces_sampler
 #: written after the response, when nothing of the request can be reported any more;
 #: Django's own line for each 4xx/5xx response (its errors are captured as exceptions;
 #: the Django integration ignores both loggers too, and errors-only mode runs without it).
+#: The logger the SDK writes its own diagnostics to.
+SDK_LOGGER = "sentry_sdk.errors"
 SENTRY_IGNORED_LOGGERS = ("sih28.requests", "django.request", "django.server")
 
 
@@ -201,6 +203,10 @@ def init_sentry(
     for name in ignored_loggers:
         ignore_logger(name)
     sentry_sdk.init(**options)
+    if not options.get("debug"):
+        # The SDK's own logger is at DEBUG with a filter that drops everything unless
+        # ``debug`` is on: a record was still built for each transaction not sampled.
+        logging.getLogger(SDK_LOGGER).setLevel(logging.WARNING)
     # Requests bind their own scope, context and transaction, unless the Django integration
     # is switched on (``benchmarks.sentry_cost`` does, to measure it).
     from sih28 import sentry_requests

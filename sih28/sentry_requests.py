@@ -27,6 +27,7 @@ costs one attribute read per request.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import weakref
@@ -77,9 +78,10 @@ def is_active() -> bool:
     return _State.active
 
 
+@functools.lru_cache(maxsize=1024)
 def route_name(route: str) -> str:
     """Django's matched route as a transaction name: ``api/faculty/(?P<pk>[^/.]+)/$`` and
-    ``api/faculty/<int:pk>/`` are both ``/api/faculty/{pk}/``."""
+    ``api/faculty/<int:pk>/`` are both ``/api/faculty/{pk}/``. Routes are few: cached."""
     out: list[str] = []
     i, n = 0, len(route)
     while i < n:
