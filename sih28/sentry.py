@@ -33,12 +33,12 @@ from sih28.sentry_db import sql_spans
 from sih28.sentry_errors import tag_error_type
 from sih28.sentry_sampling import TraceRates, make_traces_sampler
 
-#: Loggers whose records are neither breadcrumbs nor events: the request log line is
-#: written after the response, when nothing of the request can be reported any more;
-#: Django's own line for each 4xx/5xx response (its errors are captured as exceptions;
-#: the Django integration ignores both loggers too, and errors-only mode runs without it).
 #: The logger the SDK writes its own diagnostics to.
 SDK_LOGGER = "sentry_sdk.errors"
+#: Loggers whose records are neither breadcrumbs nor events: the request log line is
+#: written after the response, when nothing of the request can be reported any more;
+#: Django's own line for each 4xx/5xx response (its errors are captured as exceptions by
+#: ``sih28.sentry_requests``; the SDK's Django integration, not used, ignored both too).
 SENTRY_IGNORED_LOGGERS = ("sih28.requests", "django.request", "django.server")
 
 
