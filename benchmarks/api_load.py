@@ -189,8 +189,8 @@ def seed(url: str, *, faculty: int, students: int, attendance: int) -> dict[str,
         )
         cur.execute(
             "INSERT INTO timetabling_generationjob (id, status, time_limit_s, params, progress, "
-            "metrics, error, created_at, cancel_requested, celery_task_id) VALUES "
-            "(1, 'COMPLETED', 60, '{}', '{}', '{}', '', now(), false, '')"
+            "metrics, error, created_at, cancel_requested, celery_task_id, review, variant_label) "
+            "VALUES (1, 'COMPLETED', 60, '{}', '{}', '{}', '', now(), false, '', 'draft', '')"
         )
         _copy(
             cur,
@@ -207,9 +207,10 @@ def seed(url: str, *, faculty: int, students: int, attendance: int) -> dict[str,
                 "length",
                 "active",
                 "primary",
+                "pinned",
             ],
             (
-                (b, 1, b, b, b % faculty + 1, b % 200 + 1, b % 5, b % 7 + 1, 1, "t", "t")
+                (b, 1, b, b, b % faculty + 1, b % 200 + 1, b % 5, b % 7 + 1, 1, "t", "t", "f")
                 for b in range(1, batches + 1)
             ),
         )

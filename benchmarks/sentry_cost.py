@@ -28,12 +28,17 @@ from sih28.sentry_sampling import TraceRates
 VARIANTS: dict[str, str] = {
     "off": "the SDK not initialised (no DSN)",
     "errors only": "SENTRY_TRACES_SAMPLE_RATE=0: the project's errors-only configuration",
+    "errors only, + Django integration": "DjangoIntegration (no transactions) binds requests",
+    "errors only, no request sessions": "auto_session_tracking=False: no crash-free rates",
+    "errors only, + Sentry Logs handler": "LoggingIntegration's default sentry_logs_level",
     "errors only, + Redis integration": "RedisIntegration added (a span + breadcrumb per command)",
-    "errors only, + request transactions": "a transaction per request without tracing",
     "errors only, + request log breadcrumbs": "the sih28.requests logger not ignored",
-    "errors only, as before": "the previous set-up: Redis, request transactions, auto-enabling",
+    "errors only, as before": "the first set-up: Django, Redis, request transactions, all",
     "tracing on, request not sampled": "the default rates, this read not sampled",
+    "tracing on, + Django integration, not sampled": "the same with the Django integration",
+    "tracing on, SDK logger at DEBUG, not sampled": "the SDK's logger left at its DEBUG level",
     "every request traced": "every rate 1.0",
+    "every request traced, + Django integration": "the same with the Django integration",
 }
 
 
@@ -72,19 +77,29 @@ def _init(variant: str) -> None:
     common = {"transport": _DropTransport.make(), "environment": "b", "release": "b"}
     rate = 0.0 if variant.startswith("errors only") else 0.2
     rates: TraceRates | None = None
-    if variant == "tracing on, request not sampled":
+    if variant.startswith("tracing on"):
         rates = dataclasses.replace(TraceRates(), reads=0.0)
-    if variant == "every request traced":
+    if variant.startswith("every request traced"):
         rate, rates = 1.0, TraceRates.uniform(1.0)
     extra: dict[str, Any] = {}
-    base = s.sentry_integrations(tracing=rate > 0)
-    if variant == "errors only, + Redis integration":
-        extra["integrations"] = [*base, RedisIntegration()]
-    elif variant == "errors only, + request transactions":
+    base = s.sentry_integrations()
+    quiet_django = {"middleware_spans": False, "signals_spans": False, "cache_spans": False}
+    if variant == "errors only, + Django integration":
         extra["integrations"] = [
-            DjangoIntegration(transaction_style="url", signals_spans=False),
-            *base[1:],
+            DjangoIntegration(transaction_style="url", http_methods_to_capture=(), **quiet_django),
+            *base,
         ]
+    elif variant.endswith(("+ Django integration", "+ Django integration, not sampled")):
+        extra["integrations"] = [DjangoIntegration(transaction_style="url", **quiet_django), *base]
+    elif variant == "errors only, no request sessions":
+        extra["auto_session_tracking"] = False
+    elif variant == "errors only, + Sentry Logs handler":
+        extra["integrations"] = [
+            *base[:-1],
+            LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
+        ]
+    elif variant == "errors only, + Redis integration":
+        extra["integrations"] = [*base, RedisIntegration()]
     elif variant == "errors only, as before":
         extra["integrations"] = [
             DjangoIntegration(transaction_style="url", signals_spans=False),
@@ -104,6 +119,8 @@ def _init(variant: str) -> None:
         **extra,
     )
     assert sentry_sdk.get_client().is_active()
+    if variant == "tracing on, SDK logger at DEBUG, not sampled":
+        logging.getLogger(s.SDK_LOGGER).setLevel(logging.DEBUG)  # as the SDK leaves it
 
 
 def _measure(variant: str, requests: int, students: int) -> tuple[float, float]:
@@ -117,6 +134,9 @@ def _measure(variant: str, requests: int, students: int) -> tuple[float, float]:
     from sih28.wsgi import application
 
     user, _ = User.objects.get_or_create(username="bench", defaults={"role": "admin"})
+    # One token: the token lookup reads every token sharing the key's prefix, so tokens
+    # left by earlier runs would make each configuration dearer than the one before.
+    AuthToken.objects.filter(user=user).delete()
     token = AuthToken.objects.create(user=user)[1]
     paths = [p.format(student=students // 2) for p in api_load.PATHS]
 
@@ -211,18 +231,23 @@ def main(argv: list[str] | None = None) -> int:
         f"\nPython bytecode instructions per API request ({args.requests} x "
         f"{len(api_load.PATHS)} endpoints of api_load, in-process)"
     )
-    header = f"{'configuration':40} {'per request':>11} {'vs off':>7} {'in the SDK':>10}  what"
+    header = f"{'configuration':46} {'per request':>11} {'vs off':>7} {'in the SDK':>10}  what"
     print(header)
     print("-" * (len(header) + 40))
     for variant, total, sdk in rows:
-        print(f"{variant:40} {total:11.0f} {total / base:7.3f} {sdk:10.0f}  {VARIANTS[variant]}")
+        print(f"{variant:46} {total:11.0f} {total / base:7.3f} {sdk:10.0f}  {VARIANTS[variant]}")
     # The default: reads sampled at the read rate, i.e. that share of requests costs "traced".
     by_name = {variant: (total, sdk) for variant, total, sdk in rows}
     rate = TraceRates().reads
-    quiet, traced = by_name["tracing on, request not sampled"], by_name["every request traced"]
-    total, sdk = ((1 - rate) * q + rate * t for q, t in zip(quiet, traced, strict=True))
-    label = f"default (reads traced at {rate:g})"
-    print(f"{label:40} {total:11.0f} {total / base:7.3f} {sdk:10.0f}  expected from the two above")
+    for label, quiet_name, traced_name in [
+        (f"default (reads traced at {rate:g})", "tracing on, request not sampled",
+         "every request traced"),
+        ("default, + Django integration", "tracing on, + Django integration, not sampled",
+         "every request traced, + Django integration"),
+    ]:  # fmt: skip
+        quiet, traced = by_name[quiet_name], by_name[traced_name]
+        total, sdk = ((1 - rate) * q + rate * t for q, t in zip(quiet, traced, strict=True))
+        print(f"{label:46} {total:11.0f} {total / base:7.3f} {sdk:10.0f}  expected from two above")
     return 0
 
 

@@ -10,6 +10,8 @@ the admin, raw SQL).
 
 from __future__ import annotations
 
+import weakref
+
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import authentication
 
@@ -18,6 +20,9 @@ from sih28.sentry import set_user_context
 
 class _TagsSentryUser:
     def authenticate(self, request):
+        # The API request, for the body of an error's request context (errors-only mode,
+        # ``sih28.sentry_requests``): Django's request alone holds only the raw stream.
+        request._request.sentry_api_request = weakref.ref(request)
         result = super().authenticate(request)  # type: ignore[misc]
         if result is not None:
             set_user_context(result[0])

@@ -29,12 +29,17 @@ from sentry_sdk.tracing import Span
 from sentry_sdk.transport import HttpTransport
 
 from sih28.scrubbing import PII_DENYLIST, SECRET_DENYLIST, scrub_data, scrub_event
+from sih28.sentry_db import sql_spans
 from sih28.sentry_errors import tag_error_type
 from sih28.sentry_sampling import TraceRates, make_traces_sampler
 
+#: The logger the SDK writes its own diagnostics to.
+SDK_LOGGER = "sentry_sdk.errors"
 #: Loggers whose records are neither breadcrumbs nor events: the request log line is
-#: written after the response, when nothing of the request can be reported any more.
-SENTRY_IGNORED_LOGGERS = ("sih28.requests",)
+#: written after the response, when nothing of the request can be reported any more;
+#: Django's own line for each 4xx/5xx response (its errors are captured as exceptions by
+#: ``sih28.sentry_requests``; the SDK's Django integration, not used, ignored both too).
+SENTRY_IGNORED_LOGGERS = ("sih28.requests", "django.request", "django.server")
 
 
 def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
@@ -105,37 +110,30 @@ def git_release(repo: Path = Path(__file__).resolve().parent.parent) -> str | No
     return f"sih28@{commit}" if out.returncode == 0 and commit else None
 
 
-def sentry_integrations(*, tracing: bool) -> list[Any]:
+def sentry_integrations() -> list[Any]:
     """The integrations SIH28 runs with, and nothing else (``auto_enabling_integrations``
     is off). What each one costs a request is measured by ``benchmarks.sentry_cost``:
 
-    - Django: errors of views with the request, user and route; with tracing, one
-      transaction per request and a span per SQL query. Middleware, signal and cache spans
-      stay off. Without tracing no transaction is started for a request at all
-      (``http_methods_to_capture=()``): errors still carry the route as their transaction.
     - Celery: task errors, traces continued from the request that queued a task, and cron
       check-ins of the beat schedule's tasks.
-    - Logging: INFO and above as breadcrumbs, ERROR as events.
+    - Logging: INFO and above as breadcrumbs, ERROR as events, no Sentry Logs.
+    - Django is left out: sampled or not, it built a span object and a breadcrumb for every
+      SQL query, wrapped every middleware and resolved the URL again, most of the SDK's
+      work on a request. ``sih28.sentry_requests.SentryRequestMiddleware`` binds each
+      request's scope, context, errors and (with tracing) transaction, and
+      ``sih28.sentry_db`` adds the SQL spans of sampled work only.
     - Redis is left out: a span and a breadcrumb for each throttle-counter command was
       about a third of the SDK's work on every API request; queueing a job still shows as
       the Celery integration's ``queue.submit.celery`` span.
     """
     from sentry_sdk.integrations.celery import CeleryIntegration
-    from sentry_sdk.integrations.django import DjangoIntegration
     from sentry_sdk.integrations.logging import LoggingIntegration
 
-    django: dict[str, Any] = {
-        "transaction_style": "url",
-        "middleware_spans": False,
-        "signals_spans": False,
-        "cache_spans": False,
-    }
-    if not tracing:
-        django["http_methods_to_capture"] = ()
     return [
-        DjangoIntegration(**django),
         CeleryIntegration(propagate_traces=True, monitor_beat_tasks=True),
-        LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
+        # No Sentry Logs (``enable_logs`` is off): without a handler for them, a log record
+        # is not matched against the ignored loggers a second time.
+        LoggingIntegration(level=logging.INFO, event_level=logging.ERROR, sentry_logs_level=None),
     ]
 
 
@@ -188,7 +186,7 @@ def init_sentry(
         # threading, modules, stdlib, argv, atexit); none switched on because a package
         # happens to be installed.
         "auto_enabling_integrations": False,
-        "integrations": sentry_integrations(tracing=tracing),
+        "integrations": sentry_integrations(),
     }
     if tracing:
         # With tracing off no sampler is set: a sampler, even one that always says no,
@@ -205,6 +203,17 @@ def init_sentry(
     for name in ignored_loggers:
         ignore_logger(name)
     sentry_sdk.init(**options)
+    if not options.get("debug"):
+        # The SDK's own logger is at DEBUG with a filter that drops everything unless
+        # ``debug`` is on: a record was still built for each transaction not sampled.
+        logging.getLogger(SDK_LOGGER).setLevel(logging.WARNING)
+    # Requests bind their own scope, context and transaction, unless the Django integration
+    # is switched on (``benchmarks.sentry_cost`` does, to measure it).
+    from sih28 import sentry_requests
+
+    sentry_requests.install(
+        sentry_sdk.get_client().get_integration("django") is None, tracing=tracing
+    )
     return True
 
 
@@ -298,13 +307,14 @@ def transaction_or_span(
     """``with transaction_or_span(op=..., name=...) as span:`` a transaction of its own when
     none is open (a command, a script), else a child span of the open one (a request, a
     Celery task). ``data`` is set on it as span data; ``source`` is the transaction's name
-    source. The span is returned even while Sentry is off (then it records nothing)."""
+    source. When it is sampled, the block's SQL queries are its ``db`` child spans. The
+    span is returned even while Sentry is off (then it records nothing)."""
     cm: Any
     if sentry_sdk.get_current_span() is None:
         cm = sentry_sdk.start_transaction(op=op, name=name, source=source)
     else:
         cm = sentry_sdk.start_span(op=op, name=name)
-    with cm as span:
+    with cm as span, sql_spans() if span.sampled else contextlib.nullcontext():
         for key, value in (data or {}).items():
             span.set_data(key, value)
         yield span

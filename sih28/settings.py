@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sih28.sentry_requests.SentryRequestMiddleware",
     "sih28.middleware.RequestLogMiddleware",
     "sih28.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
