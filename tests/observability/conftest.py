@@ -338,3 +338,21 @@ def dead_dsn() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://public@127.0.0.1:{port}/1"
+
+
+@pytest.fixture
+def errors_only(settings):
+    """The project's ``init_sentry`` with tracing off (SENTRY_TRACES_SAMPLE_RATE=0)."""
+    settings.SENTRY_DSN = FAKE_DSN
+    settings.ROOT_URLCONF = "tests.observability.urls"
+    init_sentry(
+        dsn=FAKE_DSN,
+        environment="test",
+        release="sih28@test",
+        traces_sample_rate=0.0,
+        profiles_sample_rate=0.0,
+        transport=RecordingTransport,
+    )
+    with sentry_sdk.isolation_scope(), sentry_sdk.new_scope():
+        yield sentry_sdk.get_client().transport
+    sentry_off()

@@ -15,7 +15,6 @@ from sih28.sentry_sampling import TraceRates, make_traces_sampler
 from tests import factories
 from tests.observability.conftest import (
     FAKE_DSN,
-    RecordingTransport,
     dead_dsn,
     sentry_off,
     wsgi_request,
@@ -106,25 +105,6 @@ def test_settings_pass_the_rates_from_the_environment(monkeypatch):
         check=True,
     )
     assert out.stdout.split() == ["0.05", "0.3", "0.9", "0.4"]
-
-
-@pytest.fixture
-def errors_only(settings):
-    """The project's ``init_sentry`` with tracing off (SENTRY_TRACES_SAMPLE_RATE=0)."""
-    settings.SENTRY_DSN = FAKE_DSN
-    settings.ROOT_URLCONF = "tests.observability.urls"
-    s.init_sentry(
-        dsn=FAKE_DSN,
-        environment="test",
-        release="sih28@test",
-        traces_sample_rate=0.0,
-        profiles_sample_rate=0.0,
-        transport=RecordingTransport,
-    )
-    transport = sentry_sdk.get_client().transport
-    with sentry_sdk.isolation_scope(), sentry_sdk.new_scope():
-        yield transport
-    sentry_off()
 
 
 @pytest.mark.django_db

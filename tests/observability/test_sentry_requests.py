@@ -25,23 +25,6 @@ def _token(role: str = "admin") -> tuple[object, str]:
     return user, AuthToken.objects.create(user=user)[1]
 
 
-@pytest.fixture
-def errors_only(settings):
-    settings.SENTRY_DSN = FAKE_DSN
-    settings.ROOT_URLCONF = "tests.observability.urls"
-    s.init_sentry(
-        dsn=FAKE_DSN,
-        environment="test",
-        release="sih28@test",
-        traces_sample_rate=0.0,
-        profiles_sample_rate=0.0,
-        transport=RecordingTransport,
-    )
-    with sentry_sdk.isolation_scope(), sentry_sdk.new_scope():
-        yield sentry_sdk.get_client().transport
-    sentry_off()
-
-
 @pytest.mark.parametrize(
     ("route", "name"),
     [
