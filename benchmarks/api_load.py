@@ -189,8 +189,9 @@ def seed(url: str, *, faculty: int, students: int, attendance: int) -> dict[str,
         )
         cur.execute(
             "INSERT INTO timetabling_generationjob (id, status, time_limit_s, params, progress, "
-            "metrics, error, created_at, cancel_requested, celery_task_id, review, variant_label) "
-            "VALUES (1, 'COMPLETED', 60, '{}', '{}', '{}', '', now(), false, '', 'draft', '')"
+            "metrics, error, remedies, created_at, cancel_requested, celery_task_id, review, "
+            "variant_label) "
+            "VALUES (1, 'COMPLETED', 60, '{}', '{}', '{}', '', '[]', now(), false, '', 'draft', '')"
         )
         _copy(
             cur,
