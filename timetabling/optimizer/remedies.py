@@ -47,7 +47,8 @@ def propose(
     deadline = time.monotonic() + budget_s
     verify_s = max(MIN_VERIFY_S, min(MAX_VERIFY_S, budget_s / 4))
     prep = prepare(problem)
-    failing = len(precheck(prep)) if diagnosis.prechecks else 0
+    # the counting checks' reasons are the diagnosis when they failed: not computed again
+    failing = len(diagnosis.reasons) if diagnosis.prechecks else 0
     ranked: list[tuple[int, bool, int, Candidate]] = []
     seen: set[Hashable] = set()
     for order, cand in enumerate(candidates(prep, diagnosis)):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 
-from .domain import Prepared, prepare, room_fits
+from .domain import Prepared, class_size, room_fits
 from .explain import Diagnosis
 from .model import Faculty, Pin, Problem, Result, Room, RoomKind, Session, Slot
 from .placement import KIND_WORD, cell_word, cells_word, day_word, name_of
@@ -97,7 +97,7 @@ def _room_candidate(problem: Problem, room: Room, pointed: bool, *, narrow: bool
 def _open_only_for_one(problem: Problem, room: Room, result: Result) -> list[Candidate]:
     """The new room open only for one of the sessions the verified timetable needs it for:
     often one more room for a couple of periods is all it takes."""
-    sizes = {c.id: s for c, s in zip(problem.classes, prepare(problem).sizes, strict=True)}
+    sizes = {c.id: class_size(problem, c) for c in problem.classes}
     lengths = {c.id: c.periods_per_session for c in problem.classes}
     g = problem.grid
     every = {(d, p) for d in range(g.days) for p in range(g.periods_per_day) if g.exists(d, p)}
@@ -118,7 +118,7 @@ def _room_words(problem: Problem, room: Room, result: Result) -> str:
     """Only what the verified timetable needs of the new room: its seats, features, hours."""
     lengths = {c.id: c.periods_per_session for c in problem.classes}
     by_id = {c.id: c for c in problem.classes}
-    sizes = {c.id: s for c, s in zip(problem.classes, prepare(problem).sizes, strict=True)}
+    sizes = {c.id: class_size(problem, c) for c in problem.classes}
     used = _needed_in(problem, room, result, sizes)
     seats = max((sizes[s.class_id] for s in used), default=room.capacity)
     features = frozenset().union(*(by_id[s.class_id].room_features for s in used))
