@@ -90,15 +90,14 @@ def sentry_off() -> None:
     sentry_sdk.get_global_scope().set_client(None)
 
 
-@pytest.fixture
-def sentry(settings) -> Iterator[RecordingTransport]:
-    """The project's own ``init_sentry`` with every trace sampled and a recording transport."""
+def _recording(settings, traces_sample_rate: float) -> Iterator[RecordingTransport]:
+    """The project's own ``init_sentry`` with a recording transport, in a scope of its own."""
     settings.SENTRY_DSN = FAKE_DSN
     init_sentry(
         dsn=FAKE_DSN,
         environment="test",
         release="sih28@test",
-        traces_sample_rate=1.0,
+        traces_sample_rate=traces_sample_rate,
         profiles_sample_rate=0.0,
         transport=RecordingTransport,
     )
@@ -107,6 +106,12 @@ def sentry(settings) -> Iterator[RecordingTransport]:
     with sentry_sdk.isolation_scope(), sentry_sdk.new_scope():
         yield transport
     sentry_off()
+
+
+@pytest.fixture
+def sentry(settings) -> Iterator[RecordingTransport]:
+    """Every trace sampled."""
+    yield from _recording(settings, 1.0)
 
 
 # --- WSGI: the real handler, so the Django integration starts its transaction -------------
@@ -341,18 +346,7 @@ def dead_dsn() -> str:
 
 
 @pytest.fixture
-def errors_only(settings):
-    """The project's ``init_sentry`` with tracing off (SENTRY_TRACES_SAMPLE_RATE=0)."""
-    settings.SENTRY_DSN = FAKE_DSN
+def errors_only(settings) -> Iterator[RecordingTransport]:
+    """Tracing off (SENTRY_TRACES_SAMPLE_RATE=0), the observability test URLs."""
     settings.ROOT_URLCONF = "tests.observability.urls"
-    init_sentry(
-        dsn=FAKE_DSN,
-        environment="test",
-        release="sih28@test",
-        traces_sample_rate=0.0,
-        profiles_sample_rate=0.0,
-        transport=RecordingTransport,
-    )
-    with sentry_sdk.isolation_scope(), sentry_sdk.new_scope():
-        yield sentry_sdk.get_client().transport
-    sentry_off()
+    yield from _recording(settings, 0.0)
